@@ -1,0 +1,79 @@
+-- klp.cli: the command line.  main(args) returns the exit status:
+-- 0 done, 1 usage or input error, 2 the policy rejected the result.
+local argparse = require "argparse"
+local core = require "klp.core"
+local klp = require "klp"
+local report = require "klp.report"
+
+local M = {}
+
+local function parser()
+  local p = argparse("klp", "Pair every symbol of an original kernel object with its twin in the "
+    .. "patched build, and report what is new, removed, renamed by the compiler or ambiguous.")
+  p:argument("orig", "Original object (vmlinux.o, module .o/.ko, linked vmlinux).")
+  p:argument("patched", "Patched build of the same object.")
+  p:option("-f --format", "Output format."):choices { "text", "json" }:default "text"
+  p:option("-p --policy", "Policy: a preset name or a policy file."):default "default"
+  p:option("-o --output", "Write the report to FILE (atomically) instead of standard output.")
+    :argname "FILE"
+  p:flag("--list-policies", "List the preset policies and exit."):action(function()
+    for _, name in ipairs(klp.policy.names()) do
+      io.stdout:write(("%-10s %s\n"):format(name, klp.policy.presets[name].description))
+    end
+    os.exit(0)
+  end)
+  p:flag("-V --version", "Print the version and exit."):action(function()
+    io.stdout:write("klp " .. klp.version .. "\n")
+    os.exit(0)
+  end)
+  p:epilog("Exit status: 0 done, 1 usage or input error, 2 the policy rejected the result.")
+  return p
+end
+
+local function fail(msg)
+  io.stderr:write("klp: ", (tostring(msg):gsub("\n", " ")), "\n")
+  return 1
+end
+
+-- Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+local function use_colour(args)
+  local no = os.getenv("NO_COLOR")
+  return not args.output and (no == nil or no == "") and core.isatty(io.stdout)
+end
+
+local function run(argv)
+  local ok, args = parser():pparse(argv)
+  if not ok then return fail(args .. " (see klp --help)") end
+  local orig, err = klp.open(args.orig)
+  if not orig then return fail(err) end
+  local patched, perr = klp.open(args.patched)
+  if not patched then return fail(perr) end
+  local res, cerr = klp.correlate(orig, patched, args.policy)
+  if not res then return fail(cerr) end
+  local text
+  if args.format == "json" then
+    text = report.json(res)
+  else
+    text = report.text(res, { colour = use_colour(args) })
+  end
+  if args.output then
+    local wok, werr = core.write_atomic(args.output, text)
+    if not wok then return fail(werr) end
+  else
+    io.stdout:write(text)
+  end
+  return #res:failures() > 0 and 2 or 0
+end
+
+--- Runs the command line; returns the exit status.  Unexpected errors become
+--- one line on stderr (KLP_DEBUG=1 shows the traceback).
+function M.main(argv)
+  local ok, status = xpcall(run, function(e)
+    if os.getenv("KLP_DEBUG") then return debug.traceback(e, 2) end
+    return e
+  end, argv)
+  if ok then return status end
+  return fail("internal error: " .. tostring(status))
+end
+
+return M

@@ -1,0 +1,323 @@
+/* corr: correlator state, keys, exclusions and FILE alignment (see corr.h).
+ * The pass engine lives in pass.c, the final analysis in analyse.c. */
+#include "corr.h"
+
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "index.h"
+
+/* Strings the correlator owns (keys, bases) live in blocks that never move. */
+struct corr_arena_block {
+	corr_arena_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* Copies a string into the arena; returns NULL when out of memory. */
+static const char *arena_copy(corr *c, const char *s, size_t len)
+{
+	corr_arena_block *b = c->arena;
+	if (!b || b->cap - b->used < len + 1) {
+		size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->next = c->arena;
+		b->used = 0;
+		b->cap = cap;
+		c->arena = b;
+	}
+	char *out = b->data + b->used;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	b->used += len + 1;
+	return out;
+}
+
+/* Initialises one side: every key and base starts as the symbol's name. */
+static int side_init(corr_side *sd, kelf *k)
+{
+	sd->k = k;
+	sd->syms = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *sd->syms);
+	sd->file_pair = malloc((k->nfiles ? k->nfiles : 1) * sizeof *sd->file_pair);
+	if (!sd->syms || !sd->file_pair)
+		return -1;
+	for (size_t i = 0; i < k->nfiles; i++)
+		sd->file_pair[i] = CORR_NONE;
+	for (size_t i = 0; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		corr_sym *cs = &sd->syms[i];
+		cs->key = cs->base = s->name;
+		cs->key_len = cs->base_len = s->name_len;
+		cs->key_hash = cs->base_hash = s->hash;
+		cs->twin = CORR_NONE;
+		cs->unit = s->file == KELF_NO_FILE ? 0 : (uint32_t)s->file + 1;
+	}
+	return 0;
+}
+
+corr *corr_new(kelf *orig, kelf *patched)
+{
+	corr *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (side_init(&c->side[0], orig) != 0 || side_init(&c->side[1], patched) != 0) {
+		corr_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void corr_free(corr *c)
+{
+	if (!c)
+		return;
+	corr_clear_analysis(c);
+	for (int s = 0; s < 2; s++) {
+		free(c->side[s].syms);
+		free(c->side[s].file_pair);
+		free(c->side[s].tu_names);
+	}
+	free(c->map_tu);
+	free(c->map_file);
+	for (size_t i = 0; i < c->nrules; i++)
+		free(c->rules[i]);
+	free(c->rules);
+	while (c->arena) {
+		corr_arena_block *next = c->arena->next;
+		free(c->arena);
+		c->arena = next;
+	}
+	free(c);
+}
+
+int corr_rule_id(corr *c, const char *name)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		if (strcmp(c->rules[i], name) == 0)
+			return (int)i;
+	if (c->nrules >= UINT16_MAX)
+		return -1;
+	char **r = realloc(c->rules, (c->nrules + 1) * sizeof *r);
+	if (!r)
+		return -1;
+	c->rules = r;
+	r[c->nrules] = strdup(name);
+	if (!r[c->nrules])
+		return -1;
+	return (int)c->nrules++;
+}
+
+/* Returns the TU unit of a suffix on one side, interning it on first sight. */
+static int tu_unit(corr *c, corr_side *sd, const char *tu, size_t len, uint32_t *unit)
+{
+	for (uint32_t i = 0; i < sd->ntus; i++) {
+		if (strlen(sd->tu_names[i]) == len && memcmp(sd->tu_names[i], tu, len) == 0) {
+			*unit = (uint32_t)sd->k->nfiles + 1 + i;
+			return 0;
+		}
+	}
+	if (sd->ntus == sd->tu_cap) {
+		size_t cap = sd->tu_cap ? 2 * sd->tu_cap : 64;
+		char **n = realloc(sd->tu_names, cap * sizeof *n);
+		if (!n)
+			return -1;
+		sd->tu_names = n;
+		sd->tu_cap = cap;
+	}
+	const char *copy = arena_copy(c, tu, len);
+	if (!copy)
+		return -1;
+	sd->tu_names[sd->ntus] = (char *)copy;
+	*unit = (uint32_t)sd->k->nfiles + 1 + sd->ntus++;
+	return 0;
+}
+
+int corr_set_key(corr *c, int side, uint32_t i, const char *key, size_t klen, const char *base,
+		 size_t blen, const char *tu, size_t tulen, int numbered)
+{
+	corr_side *sd = &c->side[side];
+	corr_sym *cs = &sd->syms[i];
+	if (key) {
+		if (!(cs->key = arena_copy(c, key, klen)))
+			return -1;
+		cs->key_len = (uint32_t)klen;
+		cs->key_hash = klp_hash(key, klen);
+	}
+	if (base) {
+		if (!(cs->base = arena_copy(c, base, blen)))
+			return -1;
+		cs->base_len = (uint32_t)blen;
+		cs->base_hash = klp_hash(base, blen);
+	} else {
+		cs->base = cs->key;
+		cs->base_len = cs->key_len;
+		cs->base_hash = cs->key_hash;
+	}
+	if (tu) {
+		if (tu_unit(c, sd, tu, tulen, &cs->unit) != 0)
+			return -1;
+		cs->flags |= CS_TU;
+	}
+	if (numbered)
+		cs->flags |= CS_NUMBERED;
+	return 0;
+}
+
+void corr_exclude(corr *c, int side, uint32_t i)
+{
+	c->side[side].syms[i].flags |= CS_EXCLUDED;
+	c->analysed = 0;
+}
+
+int corr_eligible(const corr *c, int side, uint32_t i)
+{
+	const kelf_symbol *s = &c->side[side].k->symbols[i];
+	return i != 0 && !(c->side[side].syms[i].flags & CS_EXCLUDED) && s->type != STT_FILE &&
+	       s->type != STT_SECTION;
+}
+
+/* Pairs FILE symbols i and j and seeds the orig->patched file map. */
+static void pair_files(corr *c, size_t i, size_t j)
+{
+	c->side[0].file_pair[i] = (int32_t)j;
+	c->side[1].file_pair[j] = (int32_t)i;
+	c->map_file[i + 1] = (uint32_t)j + 1;
+}
+
+/* Counts how many eligible locals of orig file fa have a same-key local in
+ * patched file fb: the evidence used when FILE names repeat unevenly. */
+static size_t file_overlap(const corr *c, const corr_index *pidx, size_t fa, size_t fb)
+{
+	const kelf *ka = c->side[0].k;
+	size_t n = 0;
+	size_t end = fa + 1 < ka->nfiles ? ka->files[fa + 1] : ka->nsymbols;
+	for (size_t i = ka->files[fa] + 1; i < end; i++) {
+		if (ka->symbols[i].file != (int32_t)fa || !corr_eligible(c, 0, (uint32_t)i))
+			continue;
+		uint64_t h = c->side[0].syms[i].key_hash;
+		for (uint32_t j = corr_index_first(pidx, h); j != CORR_INDEX_END; j = corr_index_next(pidx, j)) {
+			if (c->side[1].k->symbols[j].file == (int32_t)fb &&
+			    corr_sel_equal(c, 0, (uint32_t)i, 1, j, INDEX_KEY)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/* Pairs the FILE symbols of one name that occurs na times in orig and nb in
+ * patched: in order when the counts agree, else by the most shared local keys. */
+static int align_name(corr *c, const corr_index *pidx, const uint32_t *fa, size_t na, const uint32_t *fb,
+		      size_t nb)
+{
+	if (na == nb) {
+		for (size_t i = 0; i < na; i++)
+			pair_files(c, fa[i], fb[i]);
+		return 0;
+	}
+	size_t *score = malloc((na * nb + 1) * sizeof *score);
+	if (!score)
+		return -1;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			score[i * nb + j] = file_overlap(c, pidx, fa[i], fb[j]);
+	for (;;) {
+		size_t best = 0, bi = 0, bj = 0;
+		for (size_t i = 0; i < na; i++)
+			for (size_t j = 0; j < nb; j++)
+				if (score[i * nb + j] > best && c->side[0].file_pair[fa[i]] == CORR_NONE &&
+				    c->side[1].file_pair[fb[j]] == CORR_NONE) {
+					best = score[i * nb + j];
+					bi = i;
+					bj = j;
+				}
+		if (best == 0)
+			break;
+		pair_files(c, fa[bi], fb[bj]);
+	}
+	free(score);
+	return 0;
+}
+
+/* A FILE symbol of either side, for sorting both lists by name. */
+typedef struct file_ref {
+	const char *name;
+	uint32_t side, pos;
+} file_ref;
+
+static int file_ref_cmp(const void *x, const void *y)
+{
+	const file_ref *a = x, *b = y;
+	int d = strcmp(a->name, b->name);
+	if (d)
+		return d;
+	if (a->side != b->side)
+		return a->side < b->side ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Groups the FILE symbols of both sides by name and aligns each name. */
+static int align_by_name(corr *c)
+{
+	const kelf *k[2] = { c->side[0].k, c->side[1].k };
+	size_t n = k[0]->nfiles + k[1]->nfiles;
+	file_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+	uint32_t *pos = malloc((n ? n : 1) * sizeof *pos);
+	corr_index pidx = { 0 };
+	int rc = -1;
+	if (!refs || !pos || corr_index_build(&pidx, c, 1, INDEX_KEY) != 0)
+		goto out;
+	size_t m = 0;
+	for (uint32_t s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < k[s]->nfiles; i++)
+			refs[m++] = (file_ref){ k[s]->symbols[k[s]->files[i]].name, s, i };
+	qsort(refs, n, sizeof *refs, file_ref_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i, na = 0;
+		while (j < n && strcmp(refs[j].name, refs[i].name) == 0) {
+			pos[j - i] = refs[j].pos;
+			na += refs[j].side == 0;
+			j++;
+		}
+		if (align_name(c, &pidx, pos, na, pos + na, j - i - na) != 0)
+			goto out;
+		i = j;
+	}
+	rc = 0;
+out:
+	corr_index_free(&pidx);
+	free(refs);
+	free(pos);
+	return rc;
+}
+
+int corr_align_files(corr *c)
+{
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	c->nunits_orig = ka->nfiles + 1 + c->side[0].ntus;
+	free(c->map_tu);
+	free(c->map_file);
+	c->map_tu = calloc(c->nunits_orig, sizeof *c->map_tu);
+	c->map_file = calloc(c->nunits_orig, sizeof *c->map_file);
+	if (!c->map_tu || !c->map_file)
+		return -1;
+	for (size_t i = 0; i < ka->nfiles; i++)
+		c->side[0].file_pair[i] = CORR_NONE;
+	for (size_t j = 0; j < kb->nfiles; j++)
+		c->side[1].file_pair[j] = CORR_NONE;
+	/* The common case: identical FILE lists pair one to one. */
+	int same = ka->nfiles == kb->nfiles;
+	for (size_t i = 0; same && i < ka->nfiles; i++)
+		same = strcmp(ka->symbols[ka->files[i]].name, kb->symbols[kb->files[i]].name) == 0;
+	if (same) {
+		for (size_t i = 0; i < ka->nfiles; i++)
+			pair_files(c, i, i);
+		return 0;
+	}
+	return align_by_name(c);
+}

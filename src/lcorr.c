@@ -1,0 +1,693 @@
+/* lcorr: the klp.correlator userdata, the policy's handle on the engine. */
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcore.h"
+
+/* User values 1 and 2 hold the orig and patched klp.elf, keeping them alive. */
+typedef struct klp_correlator {
+	corr *c;
+} klp_correlator;
+
+/* Returns the correlator at idx, raising an error when either ELF is closed. */
+static corr *check_corr(lua_State *L, int idx)
+{
+	klp_correlator *kc = luaL_checkudata(L, idx, KLP_CORRELATOR_MT);
+	if (!kc->c)
+		luaL_argerror(L, idx, "correlator is closed");
+	for (int s = 0; s < 2; s++) {
+		lua_getiuservalue(L, idx, s + 1);
+		klp_elf *e = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		if (!e || e->k != kc->c->side[s].k)
+			luaL_argerror(L, idx, "an ELF file of this correlator was closed");
+	}
+	return kc->c;
+}
+
+static int check_side(lua_State *L, int idx)
+{
+	static const char *const sides[] = { "orig", "patched", NULL };
+	return luaL_checkoption(L, idx, NULL, sides);
+}
+
+static uint32_t check_index(lua_State *L, int idx, const corr *c, int side)
+{
+	lua_Integer i = luaL_checkinteger(L, idx);
+	luaL_argcheck(L, i >= 0 && (lua_Unsigned)i < c->side[side].k->nsymbols, idx,
+		      "symbol index out of range");
+	return (uint32_t)i;
+}
+
+static void raise_nomem(lua_State *L)
+{
+	luaL_error(L, "klp: out of memory");
+}
+
+/* klp.core.correlator(orig_elf, patched_elf) -> correlator */
+static int klp_correlator_new(lua_State *L)
+{
+	kelf *a = klp_check_elf(L, 1), *b = klp_check_elf(L, 2);
+	klp_correlator *kc = lua_newuserdatauv(L, sizeof *kc, 2);
+	kc->c = NULL;
+	luaL_setmetatable(L, KLP_CORRELATOR_MT);
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1);
+	lua_pushvalue(L, 2);
+	lua_setiuservalue(L, -2, 2);
+	kc->c = corr_new(a, b);
+	if (!kc->c)
+		raise_nomem(L);
+	return 1;
+}
+
+static int klp_correlator_gc(lua_State *L)
+{
+	klp_correlator *kc = luaL_checkudata(L, 1, KLP_CORRELATOR_MT);
+	corr_free(kc->c);
+	kc->c = NULL;
+	return 0;
+}
+
+/* Reads t[field] as an array of strings into a NULL-terminated vector kept as
+ * a userdata on the stack (so it is freed with the stack). */
+static const char **string_list(lua_State *L, int t, const char *field)
+{
+	lua_getfield(L, t, field);
+	int lt = lua_absindex(L, -1);
+	size_t n = lua_istable(L, lt) ? lua_rawlen(L, lt) : 0;
+	if (!lua_isnil(L, lt) && !lua_istable(L, lt))
+		luaL_error(L, "'%s' must be a list of strings", field);
+	const char **v = lua_newuserdatauv(L, (n + 1) * sizeof *v, 1);
+	lua_pushvalue(L, lt);
+	lua_setiuservalue(L, -2, 1); /* keeps the strings alive */
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, lt, (lua_Integer)i + 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "'%s' must be a list of strings", field);
+		v[i] = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	v[n] = NULL;
+	lua_remove(L, lt);
+	return v;
+}
+
+static int has_prefix(const char *s, const char *const *prefixes)
+{
+	for (; *prefixes; prefixes++)
+		if (strncmp(s, *prefixes, strlen(*prefixes)) == 0)
+			return 1;
+	return 0;
+}
+
+static int contains_any(const char *s, const char *const *needles)
+{
+	for (; *needles; needles++)
+		if (strstr(s, *needles))
+			return 1;
+	return 0;
+}
+
+/* corr:assign_keys(keyfn, {contains = {...}, prefixes = {...}})
+ * Calls keyfn(name) for each symbol whose name contains one of the strings or
+ * starts with one of the prefixes; keyfn returns key, base, tu, numbered,
+ * excluded (nil key/base: unchanged).  Other symbols keep their name as key. */
+static int klp_correlator_assign_keys(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	const char **contains = string_list(L, 3, "contains");
+	const char **prefixes = string_list(L, 3, "prefixes");
+	for (int s = 0; s < 2; s++) {
+		const kelf *k = c->side[s].k;
+		for (uint32_t i = 1; i < k->nsymbols; i++) {
+			const kelf_symbol *sym = &k->symbols[i];
+			if (sym->type == STT_SECTION || sym->type == STT_FILE)
+				continue;
+			if (!contains_any(sym->name, contains) && !has_prefix(sym->name, prefixes))
+				continue;
+			lua_pushvalue(L, 2);
+			lua_pushlstring(L, sym->name, sym->name_len);
+			lua_call(L, 1, 5);
+			size_t kl = 0, bl = 0, tl = 0;
+			const char *key = lua_isnil(L, -5) ? NULL : luaL_checklstring(L, -5, &kl);
+			const char *base = lua_isnil(L, -4) ? NULL : luaL_checklstring(L, -4, &bl);
+			const char *tu = lua_isnil(L, -3) ? NULL : luaL_checklstring(L, -3, &tl);
+			if (corr_set_key(c, s, i, key, kl, base, bl, tu, tl, lua_toboolean(L, -2)) != 0)
+				raise_nomem(L);
+			if (lua_toboolean(L, -1))
+				corr_exclude(c, s, i);
+			lua_pop(L, 5);
+		}
+	}
+	return 0;
+}
+
+/* Whether a symbol falls under the exclusion spec read by klp_correlator_exclude. */
+typedef struct exclusion {
+	unsigned types;         /* bit per STT_* value */
+	int abs, undefined;
+	const char **prefixes, **sections, **section_prefixes;
+	uint64_t section_flags;
+} exclusion;
+
+static int excluded_by(const kelf *k, const kelf_symbol *s, const exclusion *x)
+{
+	if (s->type < 16 && (x->types >> s->type) & 1)
+		return 1;
+	if (x->abs && s->shndx == KELF_SHN_ABS)
+		return 1;
+	if (x->undefined && s->shndx == 0)
+		return 1;
+	if (has_prefix(s->name, x->prefixes))
+		return 1;
+	const char *sec = kelf_symbol_section(k, s);
+	if (!sec)
+		return 0;
+	for (const char **n = x->sections; *n; n++)
+		if (strcmp(sec, *n) == 0)
+			return 1;
+	return has_prefix(sec, x->section_prefixes) || (k->sections[s->shndx].flags & x->section_flags);
+}
+
+/* corr:exclude{types = {...}, abs = b, undefined = b, prefixes = {...},
+ *              sections = {...}, section_prefixes = {...}, section_flags = n}
+ * Marks matching symbols on both sides as never correlated. */
+static int klp_correlator_exclude(lua_State *L)
+{
+	static const char *const types[] = { "notype", "object", "func", "section", "file", "common", "tls",
+					     NULL };
+	corr *c = check_corr(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	exclusion x = { 0 };
+	const char **tv = string_list(L, 2, "types");
+	for (const char **t = tv; *t; t++) {
+		int found = 0;
+		for (int i = 0; types[i]; i++)
+			if (strcmp(*t, types[i]) == 0) {
+				x.types |= 1u << i;
+				found = 1;
+			}
+		if (!found)
+			luaL_error(L, "unknown symbol type '%s' in exclusion", *t);
+	}
+	lua_getfield(L, 2, "abs");
+	x.abs = lua_toboolean(L, -1);
+	lua_getfield(L, 2, "undefined");
+	x.undefined = lua_toboolean(L, -1);
+	lua_getfield(L, 2, "section_flags");
+	x.section_flags = (uint64_t)luaL_optinteger(L, -1, 0);
+	lua_pop(L, 3);
+	x.prefixes = string_list(L, 2, "prefixes");
+	x.sections = string_list(L, 2, "sections");
+	x.section_prefixes = string_list(L, 2, "section_prefixes");
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++)
+			if (excluded_by(c->side[s].k, &c->side[s].k->symbols[i], &x))
+				corr_exclude(c, s, i);
+	return 0;
+}
+
+/* corr:exclude_symbol(side, i) */
+static int klp_correlator_exclude_symbol(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	uint32_t i = check_index(L, 3, c, s);
+	luaL_argcheck(L, c->side[s].syms[i].twin == CORR_NONE, 3, "symbol is already paired");
+	corr_exclude(c, s, i);
+	return 0;
+}
+
+/* corr:align_files() */
+static int klp_correlator_align_files(lua_State *L)
+{
+	if (corr_align_files(check_corr(L, 1)) != 0)
+		raise_nomem(L);
+	return 0;
+}
+
+static corr_filefilter check_filter(lua_State *L, int t, const char *side)
+{
+	static const char *const names[] = { "any", "yes", "no", NULL };
+	lua_getfield(L, t, side);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return FF_ANY;
+	}
+	if (!lua_istable(L, -1))
+		luaL_error(L, "pass field '%s' must be a table", side);
+	lua_getfield(L, -1, "file");
+	int f = luaL_checkoption(L, -1, "any", names);
+	lua_pop(L, 2);
+	return (corr_filefilter)f;
+}
+
+static int get_bool(lua_State *L, int t, const char *field)
+{
+	lua_getfield(L, t, field);
+	int v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* Reads a pass description table (see README, "Passes") into p. */
+static void check_pass(lua_State *L, int t, corr *c, corr_pass *p)
+{
+	static const char *const keys[] = { "name", "key", NULL };
+	static const char *const refines[] = { "tu", "size", "bind", NULL };
+	luaL_checktype(L, t, LUA_TTABLE);
+	memset(p, 0, sizeof *p);
+	lua_getfield(L, t, "rule");
+	const char *rule = luaL_checkstring(L, -1);
+	int id = corr_rule_id(c, rule);
+	if (id < 0)
+		raise_nomem(L);
+	p->rule = (uint16_t)id;
+	lua_getfield(L, t, "key");
+	p->key = (corr_keysel)luaL_checkoption(L, -1, "key", keys);
+	lua_pop(L, 2);
+	p->same_file = get_bool(L, t, "same_file");
+	p->numbered_guard = get_bool(L, t, "numbered_guard");
+	p->positional = get_bool(L, t, "positional");
+	p->filter[0] = check_filter(L, t, "orig");
+	p->filter[1] = check_filter(L, t, "patched");
+	lua_getfield(L, t, "refine");
+	if (!lua_isnil(L, -1)) {
+		luaL_checktype(L, -1, LUA_TTABLE);
+		size_t n = lua_rawlen(L, -1);
+		if (n > sizeof p->refine / sizeof p->refine[0])
+			luaL_error(L, "pass '%s': too many refinements", rule);
+		for (size_t i = 0; i < n; i++) {
+			lua_rawgeti(L, -1, (lua_Integer)i + 1);
+			p->refine[p->nrefine++] = (corr_refine)luaL_checkoption(L, -1, NULL, refines);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+/* corr:run(pass) -> number of pairs made */
+static int klp_correlator_run(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	corr_pass p;
+	check_pass(L, 2, c, &p);
+	if (!c->map_tu)
+		luaL_error(L, "align_files must run before any pass");
+	long made = corr_run_pass(c, &p);
+	if (made < 0)
+		raise_nomem(L);
+	lua_pushinteger(L, made);
+	return 1;
+}
+
+/* corr:pair(orig_index, patched_index, rule) -> true | nil, reason */
+static int klp_correlator_pair(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	uint32_t a = check_index(L, 2, c, 0), b = check_index(L, 3, c, 1);
+	int id = corr_rule_id(c, luaL_checkstring(L, 4));
+	if (id < 0)
+		raise_nomem(L);
+	if (corr_pair(c, a, b, (uint16_t)id, EV_EXPLICIT) != 0) {
+		luaL_pushfail(L);
+		lua_pushliteral(L, "a symbol is excluded, a FILE or SECTION symbol, or already paired");
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* corr:twin(side, i) -> index | nil */
+static int klp_correlator_twin(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	int32_t t = c->side[s].syms[check_index(L, 3, c, s)].twin;
+	if (t == CORR_NONE)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, t);
+	return 1;
+}
+
+/* corr:how(side, i) -> rule, evidence | nil (for a paired symbol) */
+static int klp_correlator_how(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	const corr_sym *cs = &c->side[s].syms[check_index(L, 3, c, s)];
+	if (cs->twin == CORR_NONE)
+		return 0;
+	lua_pushstring(L, c->rules[cs->rule]);
+	lua_pushstring(L, corr_evidence_name((corr_evidence)cs->evidence));
+	return 2;
+}
+
+/* corr:key(side, i) -> key, base, tu | nil, numbered, excluded */
+static int klp_correlator_key(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	uint32_t i = check_index(L, 3, c, s);
+	const corr_side *sd = &c->side[s];
+	const corr_sym *cs = &sd->syms[i];
+	lua_pushlstring(L, cs->key, cs->key_len);
+	lua_pushlstring(L, cs->base, cs->base_len);
+	if (cs->flags & CS_TU)
+		lua_pushstring(L, sd->tu_names[cs->unit - sd->k->nfiles - 1]);
+	else
+		lua_pushnil(L);
+	lua_pushboolean(L, cs->flags & CS_NUMBERED);
+	lua_pushboolean(L, cs->flags & CS_EXCLUDED);
+	return 5;
+}
+
+/* corr:candidates(side, i) -> array of indices on the other side */
+static int klp_correlator_candidates(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	uint32_t i = check_index(L, 3, c, s);
+	size_t n = corr_candidates(c, s, i, NULL, 0);
+	uint32_t *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+	corr_candidates(c, s, i, v, n);
+	lua_createtable(L, (int)n, 0);
+	for (size_t k = 0; k < n; k++) {
+		lua_pushinteger(L, v[k]);
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	return 1;
+}
+
+static void set_int(lua_State *L, const char *f, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, f);
+}
+
+/* Pushes {orig=, patched=, rule=, evidence=} for the pair of orig symbol a. */
+static void push_pair(lua_State *L, const corr *c, uint32_t a)
+{
+	const corr_sym *cs = &c->side[0].syms[a];
+	lua_createtable(L, 0, 4);
+	set_int(L, "orig", a);
+	set_int(L, "patched", cs->twin);
+	lua_pushstring(L, c->rules[cs->rule]);
+	lua_setfield(L, -2, "rule");
+	lua_pushstring(L, corr_evidence_name((corr_evidence)cs->evidence));
+	lua_setfield(L, -2, "evidence");
+}
+
+/* corr:pairs([notable_only]) -> array of pairs in orig symtab order; with
+ * notable_only, just those whose names or bindings differ or that position decided. */
+static int klp_correlator_pairs(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int notable = lua_toboolean(L, 2);
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	lua_newtable(L);
+	lua_Integer n = 0;
+	for (uint32_t a = 1; a < ka->nsymbols; a++) {
+		const corr_sym *cs = &c->side[0].syms[a];
+		if (cs->twin == CORR_NONE)
+			continue;
+		const kelf_symbol *sa = &ka->symbols[a], *sb = &kb->symbols[cs->twin];
+		if (notable && cs->evidence != EV_POSITIONAL && sa->bind == sb->bind &&
+		    sa->name_len == sb->name_len && memcmp(sa->name, sb->name, sa->name_len) == 0)
+			continue;
+		push_pair(L, c, a);
+		lua_rawseti(L, -2, ++n);
+	}
+	return 1;
+}
+
+/* corr:unpaired(side) -> array of eligible unpaired symbol indices */
+static int klp_correlator_unpaired(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	lua_newtable(L);
+	lua_Integer n = 0;
+	for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++)
+		if (c->side[s].syms[i].twin == CORR_NONE && corr_eligible(c, s, i)) {
+			lua_pushinteger(L, i);
+			lua_rawseti(L, -2, ++n);
+		}
+	return 1;
+}
+
+static void analyse(lua_State *L, corr *c)
+{
+	if (corr_analyse(c) != 0)
+		raise_nomem(L);
+}
+
+/* corr:ambiguities() -> array of {side=, index=, candidates={...}} */
+static int klp_correlator_ambiguities(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	analyse(L, c);
+	lua_createtable(L, (int)c->namb, 0);
+	for (size_t i = 0; i < c->namb; i++) {
+		const corr_ambiguity *a = &c->amb[i];
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, a->side == 0 ? "orig" : "patched");
+		lua_setfield(L, -2, "side");
+		set_int(L, "index", a->index);
+		lua_createtable(L, (int)a->ncand, 0);
+		for (uint32_t k = 0; k < a->ncand; k++) {
+			lua_pushinteger(L, a->cand[k]);
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		lua_setfield(L, -2, "candidates");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* corr:clone_changes() -> array of {orig=, patched=} */
+static int klp_correlator_clone_changes(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	analyse(L, c);
+	lua_createtable(L, (int)c->nclones, 0);
+	for (size_t i = 0; i < c->nclones; i++) {
+		lua_createtable(L, 0, 2);
+		set_int(L, "orig", c->clones[i].orig);
+		set_int(L, "patched", c->clones[i].patched);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* Pushes an array of the FILE symbol indices of one side whose file has no twin. */
+static void push_lone_files(lua_State *L, const corr *c, int s)
+{
+	const kelf *k = c->side[s].k;
+	lua_newtable(L);
+	lua_Integer n = 0;
+	for (size_t f = 0; f < k->nfiles; f++)
+		if (c->side[s].file_pair[f] == CORR_NONE) {
+			lua_pushinteger(L, k->files[f]);
+			lua_rawseti(L, -2, ++n);
+		}
+}
+
+/* corr:files() -> {pairs = {{orig=, patched=}...}, orig_only = {...}, patched_only = {...}}
+ * (FILE symbol indices) */
+static int klp_correlator_files(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	lua_createtable(L, 0, 3);
+	lua_newtable(L);
+	lua_Integer n = 0;
+	for (size_t f = 0; f < ka->nfiles; f++) {
+		int32_t g = c->side[0].file_pair[f];
+		if (g == CORR_NONE)
+			continue;
+		lua_createtable(L, 0, 2);
+		set_int(L, "orig", ka->files[f]);
+		set_int(L, "patched", kb->files[g]);
+		lua_rawseti(L, -2, ++n);
+	}
+	lua_setfield(L, -2, "pairs");
+	push_lone_files(L, c, 0);
+	lua_setfield(L, -2, "orig_only");
+	push_lone_files(L, c, 1);
+	lua_setfield(L, -2, "patched_only");
+	return 1;
+}
+
+/* corr:summary() -> counts (see README, JSON "summary") */
+static int klp_correlator_summary(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	analyse(L, c);
+	lua_Integer pairs = 0, only[2] = { 0, 0 }, excluded[2] = { 0, 0 }, positional = 0;
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++) {
+			const corr_sym *cs = &c->side[s].syms[i];
+			if (!corr_eligible(c, s, i))
+				excluded[s]++;
+			else if (cs->twin == CORR_NONE)
+				only[s]++;
+			else if (s == 0) {
+				pairs++;
+				positional += cs->evidence == EV_POSITIONAL;
+			}
+		}
+	lua_createtable(L, 0, 8);
+	set_int(L, "pairs", pairs);
+	set_int(L, "orig_only", only[0]);
+	set_int(L, "patched_only", only[1]);
+	set_int(L, "ambiguous", (lua_Integer)c->namb);
+	set_int(L, "excluded_orig", excluded[0]);
+	set_int(L, "excluded_patched", excluded[1]);
+	set_int(L, "positional", positional);
+	set_int(L, "clone_changes", (lua_Integer)c->nclones);
+	return 1;
+}
+
+/* Appends s as a JSON string literal (control bytes escaped; other bytes as is). */
+static void json_string(luaL_Buffer *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	luaL_addchar(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			luaL_addchar(b, '\\');
+			luaL_addchar(b, (char)ch);
+		} else if (ch < 0x20 || ch == 0x7f) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			luaL_addlstring(b, esc, 6);
+		} else {
+			luaL_addchar(b, (char)ch);
+		}
+	}
+	luaL_addchar(b, '"');
+}
+
+static void json_int(luaL_Buffer *b, const char *field, lua_Integer v, int first)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof buf, "%s\"%s\":%lld", first ? "" : ",", field, (long long)v);
+	luaL_addlstring(b, buf, (size_t)n);
+}
+
+static void json_field_string(luaL_Buffer *b, const char *field, const char *s, size_t len)
+{
+	luaL_addchar(b, ',');
+	luaL_addchar(b, '"');
+	luaL_addstring(b, field);
+	luaL_addstring(b, "\":");
+	json_string(b, s, len);
+}
+
+/* corr:json_pairs() -> the JSON array text of every pair (format version 1);
+ * rendered here because full-kernel objects have 10^5 - 10^6 pairs. */
+static int klp_correlator_json_pairs(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addchar(&b, '[');
+	int first = 1;
+	for (uint32_t a = 1; a < ka->nsymbols; a++) {
+		const corr_sym *cs = &c->side[0].syms[a];
+		if (cs->twin == CORR_NONE)
+			continue;
+		const kelf_symbol *sa = &ka->symbols[a], *sb = &kb->symbols[cs->twin];
+		luaL_addstring(&b, first ? "\n{" : ",\n{");
+		first = 0;
+		json_int(&b, "orig", a, 1);
+		json_int(&b, "patched", cs->twin, 0);
+		json_field_string(&b, "orig_name", sa->name, sa->name_len);
+		json_field_string(&b, "patched_name", sb->name, sb->name_len);
+		const char *rule = c->rules[cs->rule];
+		json_field_string(&b, "rule", rule, strlen(rule));
+		const char *ev = corr_evidence_name((corr_evidence)cs->evidence);
+		json_field_string(&b, "evidence", ev, strlen(ev));
+		luaL_addchar(&b, '}');
+	}
+	luaL_addstring(&b, first ? "]" : "\n]");
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* corr:json_unpaired(side) -> the JSON array text of that side's leftovers */
+static int klp_correlator_json_unpaired(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	const kelf *k = c->side[s].k;
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addchar(&b, '[');
+	int first = 1;
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		if (c->side[s].syms[i].twin != CORR_NONE || !corr_eligible(c, s, i))
+			continue;
+		const kelf_symbol *sym = &k->symbols[i];
+		luaL_addstring(&b, first ? "\n{" : ",\n{");
+		first = 0;
+		json_int(&b, "index", i, 1);
+		json_field_string(&b, "name", sym->name, sym->name_len);
+		const char *t = kelf_type_name(sym->type), *bind = kelf_bind_name(sym->bind);
+		json_field_string(&b, "type", t, strlen(t));
+		json_field_string(&b, "bind", bind, strlen(bind));
+		luaL_addchar(&b, '}');
+	}
+	luaL_addstring(&b, first ? "]" : "\n]");
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* corr:elf(side) -> the klp.elf of that side */
+static int klp_correlator_elf(lua_State *L)
+{
+	check_corr(L, 1);
+	lua_getiuservalue(L, 1, check_side(L, 2) + 1);
+	return 1;
+}
+
+void klp_open_correlator(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{ "assign_keys", klp_correlator_assign_keys },
+		{ "exclude", klp_correlator_exclude },
+		{ "exclude_symbol", klp_correlator_exclude_symbol },
+		{ "align_files", klp_correlator_align_files },
+		{ "run", klp_correlator_run },
+		{ "pair", klp_correlator_pair },
+		{ "twin", klp_correlator_twin },
+		{ "how", klp_correlator_how },
+		{ "key", klp_correlator_key },
+		{ "candidates", klp_correlator_candidates },
+		{ "pairs", klp_correlator_pairs },
+		{ "unpaired", klp_correlator_unpaired },
+		{ "ambiguities", klp_correlator_ambiguities },
+		{ "clone_changes", klp_correlator_clone_changes },
+		{ "files", klp_correlator_files },
+		{ "summary", klp_correlator_summary },
+		{ "json_pairs", klp_correlator_json_pairs },
+		{ "json_unpaired", klp_correlator_json_unpaired },
+		{ "elf", klp_correlator_elf },
+		{ NULL, NULL }
+	};
+	luaL_newmetatable(L, KLP_CORRELATOR_MT);
+	lua_pushcfunction(L, klp_correlator_gc);
+	lua_setfield(L, -2, "__gc");
+	luaL_newlib(L, methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	lua_pushcfunction(L, klp_correlator_new);
+	lua_setfield(L, -2, "correlator");
+}

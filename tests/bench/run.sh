@@ -1,0 +1,158 @@
+#!/bin/sh
+# klp benchmark: sh tests/bench/run.sh BUILD_DIR   (what `make bench` runs)
+#
+# Builds mkpair and the floor program into BUILD_DIR/bench, generates two
+# synthetic ORIG/PATCHED pairs (cached until mkpair.c or its options change),
+# and prints user+sys CPU seconds (best of 3) and peak RSS for the floor and
+# for klp.  The budget line is informational: the exit status is 0 unless
+# something could not be built or a klp run exited non-zero.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CC=${CC:-cc}
+LUA=${LUA:-lua5.4}
+RUNS=3
+FULL_ARGS=""             # mkpair defaults: ~185k symbols, 2600 FILE blocks a side
+SMALL_ARGS="-n 130000"   # the size the memory budget is stated for
+CPU_BUDGET=5             # klp json CPU / floor CPU
+MEM_BUDGET=150           # MB peak RSS, klp json on the 130k pair
+
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: sh tests/bench/run.sh BUILD_DIR"
+mkdir -p "$1/bench" || die "cannot create $1/bench"
+B=$(cd "$1/bench" && pwd)
+
+# ---- tools --------------------------------------------------------------------
+
+# GNU time (the Debian package `time`); install it if we can.
+if ! /usr/bin/time -f '%U' true >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "bench: installing GNU time (apt-get install -y time)"
+		apt-get install -y time >/dev/null 2>&1 ||
+			{ apt-get update >/dev/null 2>&1 && apt-get install -y time >/dev/null 2>&1; }
+	fi
+	/usr/bin/time -f '%U' true >/dev/null 2>&1 ||
+		die "GNU time not found at /usr/bin/time (Debian: apt-get install -y time)"
+fi
+
+# build OUT SRC CFLAGS... : (re)compile when OUT is missing or older than SRC.
+build() {
+	out=$1 src=$2
+	shift 2
+	[ -f "$src" ] || die "source not found: $src"
+	if [ ! -x "$out" ] || [ -n "$(find "$src" -newer "$out")" ]; then
+		# shellcheck disable=SC2086 # LIBS is a word list on purpose
+		$CC "$@" -o "$out" "$src" $LIBS
+	fi
+}
+
+LIBS=""
+build "$B/mkpair" "$ROOT/tests/bench/mkpair.c" \
+	-std=c11 -O2 -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror ||
+	die "cannot build mkpair"
+LIBS="-lelf"
+build "$B/floor" "$ROOT/../shared/bench/floor.c" -O2 ||
+	die "cannot build the floor (libelf headers: apt-get install -y libelf-dev)"
+
+# ---- inputs -------------------------------------------------------------------
+
+# pair NAME ARGS: make $B/NAME-orig.o and $B/NAME-patched.o unless the cached
+# ones were made by the same mkpair.c with the same ARGS; set SUMMARY.
+pair() {
+	name=$1 args=$2
+	stamp="$B/$name.stamp"
+	key="$(cksum <"$ROOT/tests/bench/mkpair.c") args=[$args]"
+	if [ ! -f "$B/$name-orig.o" ] || [ ! -f "$B/$name-patched.o" ] ||
+	   [ ! -f "$stamp" ] || [ "$(head -n 1 "$stamp")" != "$key" ]; then
+		rm -f "$stamp"
+		# shellcheck disable=SC2086 # ARGS is a word list on purpose
+		/usr/bin/time -f '%e' -o "$B/gen.time" \
+			"$B/mkpair" $args "$B/$name-orig.o" "$B/$name-patched.o" >"$B/gen.out" ||
+			die "mkpair $args failed"
+		{ echo "$key"; cat "$B/gen.out"; } >"$stamp"
+		echo "generated $name pair in $(tail -n 1 "$B/gen.time") s"
+	fi
+	SUMMARY=$(sed -n '2s/^mkpair: //p' "$stamp")
+}
+
+# ---- measuring ----------------------------------------------------------------
+
+# measure LABEL CMD...: run CMD $RUNS times from the repo root, stdout to
+# /dev/null; set CPU (best user+sys, s) and MB (highest peak RSS).  Returns
+# the command's exit status (its stderr is left in $B/stderr.txt).
+measure() {
+	label=$1
+	shift
+	CPU="" MB=""
+	i=0
+	while [ $i -lt $RUNS ]; do
+		(cd "$ROOT" && /usr/bin/time -f '%U %S %M' -o "$B/time.txt" "$@") \
+			>/dev/null 2>"$B/stderr.txt"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			printf '  %-18s failed (exit %s)\n' "$label" "$rc"
+			return $rc
+		fi
+		line=$(tail -n 1 "$B/time.txt")
+		CPU=$(echo "$line $CPU" | awk '{c = $1 + $2; if ($4 != "" && $4 < c) c = $4; printf "%.2f", c}')
+		MB=$(echo "$line $MB" | awk '{m = $3 / 1024; if ($4 != "" && $4 > m) m = $4; printf "%.1f", m}')
+		i=$((i + 1))
+	done
+	printf '  %-18s %10s %10s\n' "$label" "$CPU" "$MB"
+}
+
+# klp_row LABEL ORIG PATCHED ARGS...: one klp row, skipped when klp.lua is absent.
+klp_row() {
+	label=$1 orig=$2 patched=$3
+	shift 3
+	if [ ! -f "$ROOT/klp.lua" ]; then
+		printf '  %-18s %10s %10s   skipped: %s/klp.lua not found\n' "$label" "-" "-" "$ROOT"
+		return 2
+	fi
+	if ! command -v "$LUA" >/dev/null 2>&1; then
+		printf '  %-18s %10s %10s   skipped: %s not installed\n' "$label" "-" "-" "$LUA"
+		return 2
+	fi
+	if ! measure "$label" "$LUA" klp.lua "$@" "$orig" "$patched"; then
+		echo "bench: klp failed on $orig $patched; its stderr:" >&2
+		cat "$B/stderr.txt" >&2
+		exit 1
+	fi
+}
+
+# bench NAME ARGS: all rows on one pair; sets FLOOR_CPU, JSON_CPU, JSON_MB, RATIO.
+bench() {
+	name=$1
+	echo
+	pair "$name" "$2"
+	echo "pair $name: $SUMMARY"
+	o="$B/$name-orig.o" p="$B/$name-patched.o"
+	printf '  %-18s %10s %10s\n' program "cpu s" "peak MB"
+	measure floor "$B/floor" "$o" "$p" || die "floor failed: $(cat "$B/stderr.txt")"
+	FLOOR_CPU=$CPU JSON_CPU="" JSON_MB="" RATIO=""
+	if klp_row "klp default/json" "$o" "$p" --format json --output "$B/out.json"; then
+		JSON_CPU=$CPU JSON_MB=$MB
+		klp_row "klp default/text" "$o" "$p"
+		RATIO=$(awk -v k="$JSON_CPU" -v f="$FLOOR_CPU" \
+			'BEGIN { if (f < 0.01) f = 0.01; printf "%.2f", k / f }')
+		echo "  klp/floor CPU (json): ${RATIO}x"
+	fi
+}
+
+echo "klp bench: CPU = user+sys seconds, best of $RUNS; peak = max RSS over the runs"
+bench full "$FULL_ARGS"
+FULL_RATIO=$RATIO
+bench 130k "$SMALL_ARGS"
+SMALL_MB=$JSON_MB
+
+echo
+head="budget: json within ${CPU_BUDGET}x floor CPU, peak < $MEM_BUDGET MB"
+if [ -z "$FULL_RATIO" ] || [ -z "$SMALL_MB" ]; then
+	echo "$head: n/a (klp did not run)"
+else
+	verdict=$(awk -v r="$FULL_RATIO" -v m="$SMALL_MB" -v cb="$CPU_BUDGET" -v mb="$MEM_BUDGET" \
+		'BEGIN { print (r <= cb && m < mb) ? "PASS" : "OVER" }')
+	echo "$head: $verdict (${FULL_RATIO}x on the full pair, $SMALL_MB MB on the 130k pair)"
+fi
+exit 0
