@@ -8,6 +8,7 @@
 
 #include "hash.h"
 #include "index.h"
+#include "strutil.h"
 
 /* Strings the correlator owns (keys, bases) live in blocks that never move. */
 struct corr_arena_block {
@@ -80,6 +81,7 @@ void corr_free(corr *c)
 		free(c->side[s].syms);
 		free(c->side[s].file_pair);
 		free(c->side[s].tu_names);
+		free(c->side[s].tu_slots);
 	}
 	free(c->map_tu);
 	free(c->map_file);
@@ -111,60 +113,159 @@ int corr_rule_id(corr *c, const char *name)
 	return (int)c->nrules++;
 }
 
-/* Returns the TU unit of a suffix on one side, interning it on first sight. */
+/* Returns the TU unit of a suffix on one side, interning it on first sight in
+ * an open-addressing table (a vmlinux.o has thousands of ThinLTO modules). */
 static int tu_unit(corr *c, corr_side *sd, const char *tu, size_t len, uint32_t *unit)
 {
-	for (uint32_t i = 0; i < sd->ntus; i++) {
-		if (strlen(sd->tu_names[i]) == len && memcmp(sd->tu_names[i], tu, len) == 0) {
-			*unit = (uint32_t)sd->k->nfiles + 1 + i;
+	if (2 * (sd->ntus + 1) > sd->tu_cap) {
+		size_t cap = sd->tu_cap ? 2 * sd->tu_cap : 256;
+		char **names = realloc(sd->tu_names, cap / 2 * sizeof *names);
+		uint32_t *slots = calloc(cap, sizeof *slots);
+		if (!names || !slots) {
+			free(slots);
+			if (names)
+				sd->tu_names = names;
+			return -1;
+		}
+		sd->tu_names = names;
+		for (uint32_t i = 0; i < sd->ntus; i++) {
+			size_t j = klp_hash(names[i], strlen(names[i])) & (cap - 1);
+			while (slots[j])
+				j = (j + 1) & (cap - 1);
+			slots[j] = i + 1;
+		}
+		free(sd->tu_slots);
+		sd->tu_slots = slots;
+		sd->tu_cap = cap;
+	}
+	size_t j = klp_hash(tu, len) & (sd->tu_cap - 1);
+	for (; sd->tu_slots[j]; j = (j + 1) & (sd->tu_cap - 1)) {
+		const char *name = sd->tu_names[sd->tu_slots[j] - 1];
+		if (strncmp(name, tu, len) == 0 && name[len] == '\0') {
+			*unit = (uint32_t)sd->k->nfiles + sd->tu_slots[j];
 			return 0;
 		}
-	}
-	if (sd->ntus == sd->tu_cap) {
-		size_t cap = sd->tu_cap ? 2 * sd->tu_cap : 64;
-		char **n = realloc(sd->tu_names, cap * sizeof *n);
-		if (!n)
-			return -1;
-		sd->tu_names = n;
-		sd->tu_cap = cap;
 	}
 	const char *copy = arena_copy(c, tu, len);
 	if (!copy)
 		return -1;
-	sd->tu_names[sd->ntus] = (char *)copy;
-	*unit = (uint32_t)sd->k->nfiles + 1 + sd->ntus++;
+	sd->tu_names[sd->ntus++] = (char *)copy;
+	sd->tu_slots[j] = sd->ntus;
+	*unit = (uint32_t)sd->k->nfiles + sd->ntus;
 	return 0;
 }
 
-int corr_set_key(corr *c, int side, uint32_t i, const char *key, size_t klen, const char *base,
-		 size_t blen, const char *tu, size_t tulen, int numbered)
+/* The TU suffix of a symbol, or NULL. */
+const char *corr_tu_name(const corr *c, int side, uint32_t i)
+{
+	const corr_side *sd = &c->side[side];
+	const corr_sym *cs = &sd->syms[i];
+	return (cs->flags & CS_TU) ? sd->tu_names[cs->unit - sd->k->nfiles - 1] : NULL;
+}
+
+/* Gives symbol i the key result r (strings already owned by the arena). */
+static int apply_key(corr *c, int side, uint32_t i, const corr_keyresult *r)
 {
 	corr_side *sd = &c->side[side];
 	corr_sym *cs = &sd->syms[i];
-	if (key) {
-		if (!(cs->key = arena_copy(c, key, klen)))
-			return -1;
-		cs->key_len = (uint32_t)klen;
-		cs->key_hash = klp_hash(key, klen);
+	if (r->key) {
+		cs->key = r->key;
+		cs->key_len = (uint32_t)r->key_len;
+		cs->key_hash = klp_hash(r->key, r->key_len);
 	}
-	if (base) {
-		if (!(cs->base = arena_copy(c, base, blen)))
-			return -1;
-		cs->base_len = (uint32_t)blen;
-		cs->base_hash = klp_hash(base, blen);
+	if (r->base) {
+		cs->base = r->base;
+		cs->base_len = (uint32_t)r->base_len;
+		cs->base_hash = klp_hash(r->base, r->base_len);
 	} else {
 		cs->base = cs->key;
 		cs->base_len = cs->key_len;
 		cs->base_hash = cs->key_hash;
 	}
-	if (tu) {
-		if (tu_unit(c, sd, tu, tulen, &cs->unit) != 0)
+	if (r->tu) {
+		if (tu_unit(c, sd, r->tu, r->tu_len, &cs->unit) != 0)
 			return -1;
 		cs->flags |= CS_TU;
 	}
-	if (numbered)
+	if (r->numbered)
 		cs->flags |= CS_NUMBERED;
+	if (r->excluded)
+		cs->flags |= CS_EXCLUDED;
 	return 0;
+}
+
+/* The key result already given to symbol i (to reuse it for the same name). */
+static corr_keyresult key_of(const corr *c, int side, uint32_t i)
+{
+	const kelf_symbol *s = &c->side[side].k->symbols[i];
+	const corr_sym *cs = &c->side[side].syms[i];
+	corr_keyresult r = { 0 };
+	if (cs->key != s->name) {
+		r.key = cs->key;
+		r.key_len = cs->key_len;
+	}
+	if (cs->base != cs->key) {
+		r.base = cs->base;
+		r.base_len = cs->base_len;
+	}
+	r.tu = corr_tu_name(c, side, i);
+	r.tu_len = r.tu ? strlen(r.tu) : 0;
+	r.numbered = (cs->flags & CS_NUMBERED) != 0;
+	r.excluded = (cs->flags & CS_EXCLUDED) != 0;
+	return r;
+}
+
+int corr_own_key(corr *c, corr_keyresult *r)
+{
+	if (r->key && !(r->key = arena_copy(c, r->key, r->key_len)))
+		return -1;
+	if (r->base && !(r->base = arena_copy(c, r->base, r->base_len)))
+		return -1;
+	if (r->tu && !(r->tu = arena_copy(c, r->tu, r->tu_len)))
+		return -1;
+	return 0;
+}
+
+int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
+		     void *ud)
+{
+	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols, cap = 16;
+	while (cap < 2 * total)
+		cap <<= 1;
+	/* Memo: name -> first symbol (side in the top bit) that was keyed. */
+	uint32_t *memo = malloc(cap * sizeof *memo);
+	if (!memo)
+		return -1;
+	memset(memo, 0xff, cap * sizeof *memo);
+	int rc = 0;
+	for (int s = 0; s < 2 && rc == 0; s++) {
+		const kelf *k = c->side[s].k;
+		for (uint32_t i = 1; i < k->nsymbols && rc == 0; i++) {
+			const kelf_symbol *sym = &k->symbols[i];
+			if (!corr_eligible(c, s, i) ||
+			    (!klp_contains_any(sym->name, contains) && !klp_has_prefix(sym->name, prefixes)))
+				continue;
+			size_t j = sym->hash & (cap - 1);
+			for (; memo[j] != UINT32_MAX; j = (j + 1) & (cap - 1)) {
+				int ms = (int)(memo[j] >> 31);
+				const kelf_symbol *m = &c->side[ms].k->symbols[memo[j] & 0x7fffffffu];
+				if (m->hash == sym->hash && m->name_len == sym->name_len &&
+				    memcmp(m->name, sym->name, sym->name_len) == 0)
+					break;
+			}
+			corr_keyresult r;
+			if (memo[j] != UINT32_MAX) {
+				r = key_of(c, (int)(memo[j] >> 31), memo[j] & 0x7fffffffu);
+			} else {
+				if ((rc = fn(ud, sym->name, sym->name_len, &r)) != 0)
+					break;
+				memo[j] = ((uint32_t)s << 31) | i;
+			}
+			rc = apply_key(c, s, i, &r);
+		}
+	}
+	free(memo);
+	return rc;
 }
 
 void corr_exclude(corr *c, int side, uint32_t i)

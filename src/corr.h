@@ -76,7 +76,8 @@ typedef struct corr_side {
 	int32_t *file_pair;  /* per FILE symbol: index of its twin FILE, or CORR_NONE */
 	uint32_t ntus;       /* distinct TU suffixes */
 	char **tu_names;     /* TU suffix of each TU unit (index unit - nfiles - 1) */
-	size_t tu_cap;
+	uint32_t *tu_slots;  /* hash table of tu_names indices + 1 */
+	size_t tu_cap;       /* slots in tu_slots */
 } corr_side;
 
 /* A symbol left unpaired although the other side had candidates. */
@@ -112,13 +113,46 @@ void corr_free(corr *c);
 /* Interns a rule (pass) name; returns its id, or -1 when out of memory. */
 int corr_rule_id(corr *c, const char *name);
 
-/* Sets a symbol's key, base (key without clone kinds) and TU suffix; NULL key
- * or base means "same as the name" / "same as the key".  Returns -1 on ENOMEM. */
-int corr_set_key(corr *c, int side, uint32_t i, const char *key, size_t klen, const char *base,
-		 size_t blen, const char *tu, size_t tulen, int numbered);
+/* What the suffix rules say of one name.  NULL key or base means "same as the
+ * name" / "same as the key"; tu is the translation-unit suffix or NULL. */
+typedef struct corr_keyresult {
+	const char *key, *base, *tu;
+	size_t key_len, base_len, tu_len;
+	int numbered, excluded;
+} corr_keyresult;
+
+/* Computes the key result of a name; returns 0, or non-zero to stop. */
+typedef int (*corr_keyfn)(void *ud, const char *name, size_t len, corr_keyresult *out);
+
+/* Copies a key result's strings into the correlator (for a keyfn whose
+ * strings do not outlive it). */
+int corr_own_key(corr *c, corr_keyresult *r);
+
+/* Keys every eligible symbol whose name contains one of `contains` or starts
+ * with one of `prefixes` (NULL-terminated lists), calling fn once per distinct
+ * name; other symbols keep their name as key.  Returns 0, -1 when out of
+ * memory, or fn's non-zero result. */
+int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
+		     void *ud);
+
+/* The TU suffix of a symbol, or NULL. */
+const char *corr_tu_name(const corr *c, int side, uint32_t i);
 
 /* Marks a symbol excluded (never correlated). */
 void corr_exclude(corr *c, int side, uint32_t i);
+
+/* Symbols never correlated, by kind, name prefix or section. */
+typedef struct corr_exclusion {
+	unsigned types;                /* bit per STT_* value */
+	int abs, undefined;
+	const char *const *prefixes;   /* NULL-terminated */
+	const char *const *sections;   /* exact section names, NULL-terminated */
+	const char *const *section_prefixes;
+	uint64_t section_flags;        /* any of these sh_flags */
+} corr_exclusion;
+
+/* Excludes every symbol of both sides that x matches; -1 when out of memory. */
+int corr_exclude_matching(corr *c, const corr_exclusion *x);
 
 /* Pairs FILE symbols (equal names in order; otherwise by shared local keys)
  * and seeds the unit maps.  Call after keys are set. */

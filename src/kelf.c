@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ar.h>
 #include <gelf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,10 +52,6 @@ static int check_header(loader *ld)
 		return fail(ld, "unknown ELF byte order %d", ident[EI_DATA]);
 	k->elfclass = ident[EI_CLASS] == ELFCLASS64 ? 64 : 32;
 	k->big_endian = ident[EI_DATA] == ELFDATA2MSB;
-	uint64_t ehsize = k->elfclass == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-	if (ld->file_size < ehsize)
-		return fail(ld, "truncated ELF header (%llu of %llu bytes)",
-			    (unsigned long long)ld->file_size, (unsigned long long)ehsize);
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(k->elf, &eh))
 		return fail(ld, "corrupt ELF header: %s", elf_errmsg(-1));
@@ -72,9 +69,15 @@ static int check_header(loader *ld)
 	if (!within_file(ld, eh.e_shoff, shentsize))
 		return fail(ld, "section header table at offset %llu is past the end of the file",
 			    (unsigned long long)eh.e_shoff);
+	if (eh.e_shnum > (ld->file_size - eh.e_shoff) / shentsize)
+		return fail(ld, "section header table (%u entries at offset %llu) extends past the end of the file",
+			    (unsigned)eh.e_shnum, (unsigned long long)eh.e_shoff);
 	size_t n = 0;
 	if (elf_getshdrnum(k->elf, &n) != 0)
 		return fail(ld, "corrupt section count: %s", elf_errmsg(-1));
+	if (n == 0 || (eh.e_shnum != 0 && n != eh.e_shnum))
+		return fail(ld, "corrupt section header table (%zu sections read, header says %u)", n,
+			    (unsigned)eh.e_shnum);
 	if (n > (ld->file_size - eh.e_shoff) / shentsize)
 		return fail(ld, "section header table (%zu entries at offset %llu) is past the end of the file",
 			    n, (unsigned long long)eh.e_shoff);
@@ -293,6 +296,27 @@ static int load_symbols(loader *ld)
 	return assign_files(ld);
 }
 
+/* Reads the identification bytes before libelf does, so that a short or
+ * foreign file gets a precise message. */
+static int check_ident(loader *ld)
+{
+	unsigned char id[EI_NIDENT] = { 0 };
+	ssize_t got = pread(ld->k->fd, id, sizeof id, 0);
+	if (got < 0)
+		return fail(ld, "%s", strerror(errno));
+	if (got >= SARMAG && memcmp(id, ARMAG, SARMAG) == 0)
+		return fail(ld, "is an archive; give klp the object files inside it");
+	if (got < SELFMAG || memcmp(id, ELFMAG, SELFMAG) != 0)
+		return fail(ld, "not an ELF file");
+	if (got <= EI_CLASS || (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64))
+		return fail(ld, "truncated ELF header or unknown ELF class");
+	uint64_t ehsize = id[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	if (ld->file_size < ehsize)
+		return fail(ld, "truncated ELF header (%llu of %llu bytes)", (unsigned long long)ld->file_size,
+			    (unsigned long long)ehsize);
+	return 0;
+}
+
 /* Opens the file, refusing what is not a readable regular file. */
 static int open_file(loader *ld, const char *path)
 {
@@ -310,17 +334,14 @@ static int open_file(loader *ld, const char *path)
 	if (st.st_size == 0)
 		return fail(ld, "empty file, not an ELF file");
 	ld->file_size = (uint64_t)st.st_size;
+	if (check_ident(ld) != 0)
+		return -1;
 	ld->k->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!ld->k->elf)
 		return fail(ld, "cannot read: %s", elf_errmsg(-1));
-	switch (elf_kind(ld->k->elf)) {
-	case ELF_K_ELF:
-		return 0;
-	case ELF_K_AR:
-		return fail(ld, "is an archive; give klp the object files inside it");
-	default:
+	if (elf_kind(ld->k->elf) != ELF_K_ELF)
 		return fail(ld, "not an ELF file");
-	}
+	return 0;
 }
 
 kelf *kelf_open(const char *path, char *err, size_t errlen)

@@ -94,25 +94,51 @@ static const char **string_list(lua_State *L, int t, const char *field)
 	return v;
 }
 
-static int has_prefix(const char *s, const char *const *prefixes)
-{
-	for (; *prefixes; prefixes++)
-		if (strncmp(s, *prefixes, strlen(*prefixes)) == 0)
-			return 1;
-	return 0;
-}
+/* State of a Lua key function called from corr_assign_keys. */
+typedef struct keyfn_call {
+	lua_State *L;
+	int fn;
+	corr *c;
+} keyfn_call;
 
-static int contains_any(const char *s, const char *const *needles)
+/* Calls the Lua key function for one name; on a Lua error leaves the message
+ * on the stack and returns 1 (raised once the engine has cleaned up). */
+static int call_keyfn(void *ud, const char *name, size_t len, corr_keyresult *r)
 {
-	for (; *needles; needles++)
-		if (strstr(s, *needles))
+	keyfn_call *k = ud;
+	lua_State *L = k->L;
+	lua_pushvalue(L, k->fn);
+	lua_pushlstring(L, name, len);
+	if (lua_pcall(L, 1, 5, 0) != LUA_OK)
+		return 1;
+	static const char *const what[] = { "key", "base", "tu" };
+	const char **str[] = { &r->key, &r->base, &r->tu };
+	size_t *lens[] = { &r->key_len, &r->base_len, &r->tu_len };
+	for (int i = 0; i < 3; i++) {
+		int idx = -5 + i;
+		*str[i] = NULL;
+		*lens[i] = 0;
+		if (lua_isnil(L, idx))
+			continue;
+		if (lua_type(L, idx) != LUA_TSTRING) {
+			lua_pushfstring(L, "key function returned a %s as %s for '%s'", luaL_typename(L, idx),
+					what[i], name);
+			lua_replace(L, -6); /* the message replaces the first result ... */
+			lua_pop(L, 4);      /* ... and the others go */
 			return 1;
-	return 0;
+		}
+		*str[i] = lua_tolstring(L, idx, lens[i]);
+	}
+	r->numbered = lua_toboolean(L, -2);
+	r->excluded = lua_toboolean(L, -1);
+	int rc = corr_own_key(k->c, r);
+	lua_pop(L, 5);
+	return rc;
 }
 
 /* corr:assign_keys(keyfn, {contains = {...}, prefixes = {...}})
- * Calls keyfn(name) for each symbol whose name contains one of the strings or
- * starts with one of the prefixes; keyfn returns key, base, tu, numbered,
+ * Calls keyfn(name) once per distinct name that contains one of the strings
+ * or starts with one of the prefixes; keyfn returns key, base, tu, numbered,
  * excluded (nil key/base: unchanged).  Other symbols keep their name as key. */
 static int klp_correlator_assign_keys(lua_State *L)
 {
@@ -121,56 +147,13 @@ static int klp_correlator_assign_keys(lua_State *L)
 	luaL_checktype(L, 3, LUA_TTABLE);
 	const char **contains = string_list(L, 3, "contains");
 	const char **prefixes = string_list(L, 3, "prefixes");
-	for (int s = 0; s < 2; s++) {
-		const kelf *k = c->side[s].k;
-		for (uint32_t i = 1; i < k->nsymbols; i++) {
-			const kelf_symbol *sym = &k->symbols[i];
-			if (sym->type == STT_SECTION || sym->type == STT_FILE)
-				continue;
-			if (!contains_any(sym->name, contains) && !has_prefix(sym->name, prefixes))
-				continue;
-			lua_pushvalue(L, 2);
-			lua_pushlstring(L, sym->name, sym->name_len);
-			lua_call(L, 1, 5);
-			size_t kl = 0, bl = 0, tl = 0;
-			const char *key = lua_isnil(L, -5) ? NULL : luaL_checklstring(L, -5, &kl);
-			const char *base = lua_isnil(L, -4) ? NULL : luaL_checklstring(L, -4, &bl);
-			const char *tu = lua_isnil(L, -3) ? NULL : luaL_checklstring(L, -3, &tl);
-			if (corr_set_key(c, s, i, key, kl, base, bl, tu, tl, lua_toboolean(L, -2)) != 0)
-				raise_nomem(L);
-			if (lua_toboolean(L, -1))
-				corr_exclude(c, s, i);
-			lua_pop(L, 5);
-		}
-	}
+	keyfn_call k = { L, 2, c };
+	int rc = corr_assign_keys(c, contains, prefixes, call_keyfn, &k);
+	if (rc > 0)
+		return lua_error(L);
+	if (rc < 0)
+		raise_nomem(L);
 	return 0;
-}
-
-/* Whether a symbol falls under the exclusion spec read by klp_correlator_exclude. */
-typedef struct exclusion {
-	unsigned types;         /* bit per STT_* value */
-	int abs, undefined;
-	const char **prefixes, **sections, **section_prefixes;
-	uint64_t section_flags;
-} exclusion;
-
-static int excluded_by(const kelf *k, const kelf_symbol *s, const exclusion *x)
-{
-	if (s->type < 16 && (x->types >> s->type) & 1)
-		return 1;
-	if (x->abs && s->shndx == KELF_SHN_ABS)
-		return 1;
-	if (x->undefined && s->shndx == 0)
-		return 1;
-	if (has_prefix(s->name, x->prefixes))
-		return 1;
-	const char *sec = kelf_symbol_section(k, s);
-	if (!sec)
-		return 0;
-	for (const char **n = x->sections; *n; n++)
-		if (strcmp(sec, *n) == 0)
-			return 1;
-	return has_prefix(sec, x->section_prefixes) || (k->sections[s->shndx].flags & x->section_flags);
 }
 
 /* corr:exclude{types = {...}, abs = b, undefined = b, prefixes = {...},
@@ -182,7 +165,7 @@ static int klp_correlator_exclude(lua_State *L)
 					     NULL };
 	corr *c = check_corr(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	exclusion x = { 0 };
+	corr_exclusion x = { 0 };
 	const char **tv = string_list(L, 2, "types");
 	for (const char **t = tv; *t; t++) {
 		int found = 0;
@@ -204,10 +187,8 @@ static int klp_correlator_exclude(lua_State *L)
 	x.prefixes = string_list(L, 2, "prefixes");
 	x.sections = string_list(L, 2, "sections");
 	x.section_prefixes = string_list(L, 2, "section_prefixes");
-	for (int s = 0; s < 2; s++)
-		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++)
-			if (excluded_by(c->side[s].k, &c->side[s].k->symbols[i], &x))
-				corr_exclude(c, s, i);
+	if (corr_exclude_matching(c, &x) != 0)
+		raise_nomem(L);
 	return 0;
 }
 
@@ -358,8 +339,9 @@ static int klp_correlator_key(lua_State *L)
 	const corr_sym *cs = &sd->syms[i];
 	lua_pushlstring(L, cs->key, cs->key_len);
 	lua_pushlstring(L, cs->base, cs->base_len);
-	if (cs->flags & CS_TU)
-		lua_pushstring(L, sd->tu_names[cs->unit - sd->k->nfiles - 1]);
+	const char *tu = corr_tu_name(c, s, i);
+	if (tu)
+		lua_pushstring(L, tu);
 	else
 		lua_pushnil(L);
 	lua_pushboolean(L, cs->flags & CS_NUMBERED);

@@ -50,17 +50,17 @@ local function run(argv)
   if not patched then return fail(perr) end
   local res, cerr = klp.correlate(orig, patched, args.policy)
   if not res then return fail(cerr) end
-  local text
+  local chunks
   if args.format == "json" then
-    text = report.json(res)
+    chunks = report.json_chunks(res)
   else
-    text = report.text(res, { colour = use_colour(args) })
+    chunks = { report.text(res, { colour = use_colour(args) }) }
   end
   if args.output then
-    local wok, werr = core.write_atomic(args.output, text)
+    local wok, werr = core.write_atomic(args.output, chunks)
     if not wok then return fail(werr) end
   else
-    io.stdout:write(text)
+    for _, chunk in ipairs(chunks) do io.stdout:write(chunk) end
   end
   return #res:failures() > 0 and 2 or 0
 end

@@ -162,10 +162,10 @@ local function run_passes(c, passes)
   return made
 end
 
---- Correlates with a complete policy: keys, exclusions, FILE alignment, passes.
+--- Correlates with a complete policy: exclusions, keys, FILE alignment, passes.
 function M.apply(p, c)
-  c:assign_keys(p.keyer.key, p.keyer.triggers)
   if p.exclude then c:exclude(p.exclude) end
+  c:assign_keys(p.keyer.key, p.keyer.triggers)
   c:align_files()
   run_passes(c, p.passes)
 end

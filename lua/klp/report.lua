@@ -52,18 +52,19 @@ local function file_names(elf, list)
   return array(out)
 end
 
---- The version-1 JSON document (see README, "JSON output").  The large lists
+--- The version-1 JSON document (see README, "JSON output") as a list of
+--- strings to write in order: full-kernel objects make documents of tens of
+--- megabytes, which are better not copied into one string.  The large lists
 --- are rendered by the C core; the rest by lua-cjson.
-function M.json(res)
+function M.json_chunks(res)
   local s, f, c = res:summary(), res:files(), res.correlator
-  return object {
+  local head = object {
     { "format", cjson.encode(M.FORMAT) },
     { "orig", cjson.encode(side_info(res.orig)) },
     { "patched", cjson.encode(side_info(res.patched)) },
     { "policy", cjson.encode(res.policy.name) },
-    { "pairs", c:json_pairs() },
-    { "orig_only", c:json_unpaired("orig") },
-    { "patched_only", c:json_unpaired("patched") },
+  }
+  local tail = object {
     { "ambiguous", ambiguity_rows(res) },
     { "clone_changes", clone_rows(res) },
     { "files", object {
@@ -76,7 +77,19 @@ function M.json(res)
       ambiguous = s.ambiguous, excluded_orig = s.excluded_orig, excluded_patched = s.excluded_patched,
       positional = s.positional, clone_changes = s.clone_changes,
     } },
-  } .. "\n"
+  }
+  return {
+    head:sub(1, -2),
+    ',"pairs":', c:json_pairs(),
+    ',"orig_only":', c:json_unpaired("orig"),
+    ',"patched_only":', c:json_unpaired("patched"),
+    ",", tail:sub(2), "\n",
+  }
+end
+
+--- The version-1 JSON document as one string.
+function M.json(res)
+  return table.concat(M.json_chunks(res))
 end
 
 -- ANSI styling, or none.
