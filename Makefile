@@ -1,8 +1,10 @@
 # klp: build the klp.core C module, run the tests, measure.
 #   make            build build/klp/core.so
+#   make deps       install the Debian/Ubuntu packages that are missing (sudo if not root)
+#   make example    build the bundled example pair and run klp on it
 #   make test       the whole test suite (busted)
 #   make test-asan  the suite with the module built with ASan + UBSan
-#   make valgrind   the suite's core specs under valgrind memcheck
+#   make valgrind   the suite under valgrind memcheck
 #   make bench      full-kernel-scale benchmark against the floor program
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 
@@ -29,7 +31,14 @@ LUA_CMOD ?= $(PREFIX)/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/lua/5.4
 
 BUSTED  = $(LUA) /usr/bin/busted
 
-.PHONY: all test test-asan valgrind bench install clean
+# Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
+DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-busted luarocks \
+               gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 valgrind time
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+EXAMPLE_SIDES = $(BUILD)/example/orig.o $(BUILD)/example/patched.o
+
+.PHONY: all deps example test test-asan valgrind bench install clean
 
 all: $(MODULE)
 
@@ -41,19 +50,51 @@ $(ASAN_MODULE): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN_FLAGS) $(KLP_CFLAGS) -shared -o $@ $(SRCS) $(LDLIBS)
 
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "all dependencies are installed"; fi
+
+# The example pair: each side of examples/pair built with clang-19 ThinLTO.
+$(BUILD)/example/%.o: examples/pair/%/*.c
+	@mkdir -p $(BUILD)/example/$*
+	cd $(BUILD)/example/$* && clang-19 -O2 -flto=thin -ffunction-sections -fdata-sections -c \
+	  $(addprefix $(CURDIR)/,$(sort $(wildcard examples/pair/$*/*.c)))
+	ld.lld-19 -r -o $@ $(BUILD)/example/$*/*.o
+
+example: $(MODULE) $(EXAMPLE_SIDES)
+	$(LUA) klp.lua $(EXAMPLE_SIDES)
+
 test: $(MODULE)
 	$(BUSTED)
 
-# lua5.4 itself is not instrumented, so the sanitizer runtimes are preloaded.
+# lua5.4 itself is not instrumented, so the sanitizer runtimes are preloaded,
+# through a lua5.4 wrapper first on PATH: the suite's own klp runs get them,
+# the compilers that build fixtures do not.
 test-asan: $(ASAN_MODULE)
-	KLP_BUILD=$(BUILD)/asan \
-	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	@mkdir -p $(BUILD)/asan/bin
+	@printf '#!/bin/sh\nLD_PRELOAD="%s %s" exec %s "$$@"\n' \
+	  "$$($(CC) -print-file-name=libasan.so)" "$$($(CC) -print-file-name=libubsan.so)" \
+	  "$$(command -v $(LUA))" > $(BUILD)/asan/bin/$(LUA)
+	@chmod +x $(BUILD)/asan/bin/$(LUA)
+	PATH="$(CURDIR)/$(BUILD)/asan/bin:$$PATH" KLP_BUILD=$(BUILD)/asan \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(BUSTED)
 
+# Every lua5.4 of the suite (busted itself and each klp it starts) runs under
+# memcheck; an error or a definite leak makes that process exit 99.
 valgrind: $(MODULE)
-	KLP_VALGRIND=1 $(BUSTED) --run=valgrind
+	@mkdir -p $(BUILD)/valgrind/bin
+	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect %s "$$@"\n' \
+	  "$$(command -v $(LUA))" > $(BUILD)/valgrind/bin/$(LUA)
+	@chmod +x $(BUILD)/valgrind/bin/$(LUA)
+	PATH="$(CURDIR)/$(BUILD)/valgrind/bin:$$PATH" $(BUSTED)
 
 bench: $(MODULE)
 	sh tests/bench/run.sh $(BUILD)

@@ -23,4 +23,4 @@ package.path = dir .. "/lua/?.lua;" .. dir .. "/lua/?/init.lua;"
   .. package.path:gsub("%./%?%.lua;", ""):gsub("%./%?/init%.lua;", "")
 package.cpath = (os.getenv("KLP_BUILD") or (dir .. "/build")) .. "/?.so;" .. package.cpath
 
-os.exit(require("klp.cli").main(arg))
+os.exit(require("klp.cli").main(arg), true)

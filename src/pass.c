@@ -199,13 +199,11 @@ static long refine_group(corr *c, const corr_pass *p, corr_refine r, const uint3
 	return made;
 }
 
-/* Resolves one group: unique pair, then evidence, then position. */
+/* Resolves a group that is not one-to-one: evidence, then position. */
 static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, uint32_t *b, size_t nb)
 {
 	if (na == 0 || nb == 0)
 		return 0;
-	if (na == 1 && nb == 1)
-		return corr_pair(c, a[0], b[0], p->rule, EV_UNIQUE) == 0;
 	long made = 0;
 	for (size_t r = 0; r < p->nrefine; r++) {
 		if ((uint64_t)na * nb > MAX_REFINE_WORK)
@@ -248,10 +246,19 @@ long corr_run_pass(corr *c, const corr_pass *p)
 		start[s + 1] += start[s];
 	for (size_t i = 0; i < n; i++)
 		order[start[2 * gid[i] + m[i].side]++] = m[i].index;
+	/* One-to-one groups first: their pairs teach the unit maps the evidence
+	 * that the other groups' refinements then use. */
 	made = 0;
 	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
 		size_t na = start[2 * g] - base, end = start[2 * g + 1];
-		made += resolve_group(c, p, order + base, na, order + base + na, end - base - na);
+		if (na == 1 && end - base == 2)
+			made += corr_pair(c, order[base], order[base + 1], p->rule, EV_UNIQUE) == 0;
+		base = end;
+	}
+	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
+		size_t na = start[2 * g] - base, end = start[2 * g + 1];
+		if (!(na == 1 && end - base == 2))
+			made += resolve_group(c, p, order + base, na, order + base + na, end - base - na);
 		base = end;
 	}
 out:

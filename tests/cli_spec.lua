@@ -118,7 +118,8 @@ describe("klp CLI", function()
     assert.are.equal(1, r.status)
     assert.are.equal(before, cli.slurp(out))
     local dir = out:match("^(.*)/")
-    local leftovers = io.popen("ls " .. cli.quote(dir) .. " | grep -c " .. cli.quote(out:match("[^/]+$") .. ".klp-")):read("a")
+    local leftovers = io.popen(cli.shell("ls " .. cli.quote(dir) .. " | grep -c "
+      .. cli.quote(out:match("[^/]+$") .. ".klp-"))):read("a")
     assert.are.equal("0\n", leftovers)
     os.remove(out)
     r = cli.run { "--output", "/nonexistent-dir/report.txt", gcc_orig, gcc_patched }
@@ -153,7 +154,7 @@ describe("klp CLI", function()
     end
     local cmd = "lua5.4 klp.lua " .. cli.quote(gcc_orig) .. " " .. cli.quote(gcc_patched)
     local function on_tty(env)
-      local p = io.popen(env .. " script -qec " .. cli.quote(cmd) .. " /dev/null")
+      local p = io.popen(cli.shell(env .. " script -qec " .. cli.quote(cmd) .. " /dev/null"))
       local out = p:read("a")
       p:close()
       return out

@@ -1,0 +1,54 @@
+rockspec_format = "3.0"
+package = "klp"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/klp.git",
+}
+description = {
+  summary = "Pair the symbols of an original and a patched kernel object for live patching",
+  detailed = [[
+klp decides which symbol of an original kernel object (vmlinux.o, a module,
+a linked vmlinux) is which symbol of the patched build: through ThinLTO
+.llvm.<hash> churn, LLVM 23 suffix reduction, GCC clones, renumbered statics
+and same-named statics in different files.  A C core on libelf does the bulk
+work; policies, suffix rules and reports are Lua.
+]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+  "lpeg >= 1.0",
+  "lua-cjson >= 2.1",
+  "argparse >= 0.7",
+}
+external_dependencies = {
+  LIBELF = { header = "libelf.h", library = "elf" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["klp.core"] = {
+      sources = {
+        "src/analyse.c", "src/corr.c", "src/exclude.c", "src/index.c", "src/kelf.c",
+        "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lutil.c", "src/pass.c",
+      },
+      defines = { "_POSIX_C_SOURCE=200809L" },
+      incdirs = { "$(LIBELF_INCDIR)" },
+      libdirs = { "$(LIBELF_LIBDIR)" },
+      libraries = { "elf" },
+    },
+    klp = "lua/klp/init.lua",
+    ["klp.cli"] = "lua/klp/cli.lua",
+    ["klp.policy"] = "lua/klp/policy.lua",
+    ["klp.report"] = "lua/klp/report.lua",
+    ["klp.result"] = "lua/klp/result.lua",
+    ["klp.suffix"] = "lua/klp/suffix.lua",
+  },
+  install = {
+    bin = { klp = "klp.lua" },
+  },
+}
+test = {
+  type = "command",
+  command = "make test",
+}
