@@ -82,7 +82,7 @@ test-asan: $(ASAN_MODULE)
 	  "$$($(CC) -print-file-name=libasan.so)" "$$($(CC) -print-file-name=libubsan.so)" \
 	  "$$(command -v $(LUA))" > $(BUILD)/asan/bin/$(LUA)
 	@chmod +x $(BUILD)/asan/bin/$(LUA)
-	PATH="$(CURDIR)/$(BUILD)/asan/bin:$$PATH" KLP_BUILD=$(BUILD)/asan \
+	PATH="$(CURDIR)/$(BUILD)/asan/bin:$$PATH" KLP_BUILD=$(abspath $(BUILD))/asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(BUSTED)

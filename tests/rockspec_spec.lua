@@ -5,8 +5,12 @@
 local cli = require "helpers.cli"
 local fixtures = require "helpers.fixtures"
 
+-- `make test-asan` and `make valgrind` put a lua5.4 wrapper first on PATH;
+-- LuaRocks must find the real interpreter (and its headers) instead.
+local path = (os.getenv("PATH") or ""):gsub("[^:]*/build/[^:]*/bin:", "")
+
 local function sh(cmd)
-  local p = assert(io.popen(cli.shell(cmd) .. " 2>&1"))
+  local p = assert(io.popen(cli.shell("PATH=" .. cli.quote(path) .. "; " .. cmd) .. " 2>&1"))
   local out = p:read("a")
   local _, _, status = p:close()
   return status, out
