@@ -5,12 +5,13 @@
 local cli = require "helpers.cli"
 local fixtures = require "helpers.fixtures"
 
--- `make test-asan` and `make valgrind` put a lua5.4 wrapper first on PATH;
--- LuaRocks must find the real interpreter (and its headers) instead.
+-- `make test-asan` and `make valgrind` put a lua5.4 wrapper first on PATH
+-- and KLP_BUILD in the environment; LuaRocks must find the real interpreter
+-- (and its headers), and the installed klp only what it installed.
 local path = (os.getenv("PATH") or ""):gsub("[^:]*/build/[^:]*/bin:", "")
 
 local function sh(cmd)
-  local p = assert(io.popen(cli.shell("PATH=" .. cli.quote(path) .. "; " .. cmd) .. " 2>&1"))
+  local p = assert(io.popen(cli.shell("unset KLP_BUILD; PATH=" .. cli.quote(path) .. "; " .. cmd) .. " 2>&1"))
   local out = p:read("a")
   local _, _, status = p:close()
   return status, out
