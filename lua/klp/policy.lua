@@ -16,7 +16,8 @@ local SHF_STRINGS = 0x20
 -- Symbols objtool's klp diff and kpatch never correlate either.
 local default_exclude = {
   abs = true,
-  prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "__initcall__", "__initstub__" },
+  -- "$": ARM and RISC-V mapping symbols ($x, $d, $a, $t, $xrv64i2p1...).
+  prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "$", "__initcall__", "__initstub__" },
   sections = {
     ".altinstructions", ".altinstr_replacement", ".altinstr_aux", ".kcfi_traps", ".smp_locks",
     "__bug_table", "__ex_table", "__jump_table", "__mcount_loc", ".static_call_sites", ".data..once",
