@@ -6,23 +6,12 @@
 #include "corr.h"
 #include "index.h"
 
-/* Whether two symbols may be the same by FILE: same paired file, or at least
- * one of them has none (a global, or a local before any FILE symbol). */
-static int file_compatible(const corr *c, int side, uint32_t i, uint32_t j)
-{
-	int32_t f = c->side[side].k->symbols[i].file;
-	int32_t g = c->side[!side].k->symbols[j].file;
-	if (f == KELF_NO_FILE || g == KELF_NO_FILE)
-		return 1;
-	return c->side[side].file_pair[f] == g;
-}
-
 /* Whether j (other side) is an open candidate for i under selector sel. */
 static int open_candidate(const corr *c, int side, uint32_t i, uint32_t j, corr_indexsel sel)
 {
 	return c->side[!side].syms[j].twin == CORR_NONE && corr_eligible(c, !side, j) &&
 	       c->side[side].k->symbols[i].type == c->side[!side].k->symbols[j].type &&
-	       file_compatible(c, side, i, j) && corr_sel_equal(c, side, i, !side, j, sel);
+	       corr_file_compatible(c, side, i, j) && corr_sel_equal(c, side, i, !side, j, sel);
 }
 
 size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_t max)

@@ -3,6 +3,7 @@
 #include "corr.h"
 
 #include <elf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,8 @@ void corr_free(corr *c)
 	}
 	free(c->map_tu);
 	free(c->map_file);
+	free(c->forbidden);
+	corr_free_events(c);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(c->rules[i]);
 	free(c->rules);
@@ -232,7 +235,7 @@ int corr_assign_keys(corr *c, const char *const *contains, const char *const *pr
 	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols, cap = 16;
 	while (cap < 2 * total)
 		cap <<= 1;
-	/* Memo: name -> first symbol (side in the top bit) that was keyed. */
+	/* Memo: (name, type) -> first symbol (side in the top bit) that was keyed. */
 	uint32_t *memo = malloc(cap * sizeof *memo);
 	if (!memo)
 		return -1;
@@ -249,7 +252,7 @@ int corr_assign_keys(corr *c, const char *const *contains, const char *const *pr
 			for (; memo[j] != UINT32_MAX; j = (j + 1) & (cap - 1)) {
 				int ms = (int)(memo[j] >> 31);
 				const kelf_symbol *m = &c->side[ms].k->symbols[memo[j] & 0x7fffffffu];
-				if (m->hash == sym->hash && m->name_len == sym->name_len &&
+				if (m->hash == sym->hash && m->type == sym->type && m->name_len == sym->name_len &&
 				    memcmp(m->name, sym->name, sym->name_len) == 0)
 					break;
 			}
@@ -257,7 +260,7 @@ int corr_assign_keys(corr *c, const char *const *contains, const char *const *pr
 			if (memo[j] != UINT32_MAX) {
 				r = key_of(c, (int)(memo[j] >> 31), memo[j] & 0x7fffffffu);
 			} else {
-				if ((rc = fn(ud, sym->name, sym->name_len, &r)) != 0)
+				if ((rc = fn(ud, sym->name, sym->name_len, sym->type, &r)) != 0)
 					break;
 				memo[j] = ((uint32_t)s << 31) | i;
 			}
@@ -272,6 +275,15 @@ void corr_exclude(corr *c, int side, uint32_t i)
 {
 	c->side[side].syms[i].flags |= CS_EXCLUDED;
 	c->analysed = 0;
+}
+
+int corr_file_compatible(const corr *c, int side, uint32_t i, uint32_t j)
+{
+	int32_t f = c->side[side].k->symbols[i].file;
+	int32_t g = c->side[!side].k->symbols[j].file;
+	if (f == KELF_NO_FILE || g == KELF_NO_FILE)
+		return 1;
+	return c->side[side].file_pair[f] == g;
 }
 
 int corr_eligible(const corr *c, int side, uint32_t i)
@@ -397,8 +409,26 @@ out:
 	return rc;
 }
 
-int corr_align_files(corr *c)
+/* Pairs FILE symbols in order while their names agree (objtool's way). */
+static void align_in_order(corr *c, char *msg, size_t msglen)
 {
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	size_t n = ka->nfiles > kb->nfiles ? ka->nfiles : kb->nfiles;
+	for (size_t i = 0; i < n; i++) {
+		const char *a = i < ka->nfiles ? ka->symbols[ka->files[i]].name : NULL;
+		const char *b = i < kb->nfiles ? kb->symbols[kb->files[i]].name : NULL;
+		if (!a || !b || strcmp(a, b) != 0) {
+			snprintf(msg, msglen, "FILE symbol mismatch: %s != %s", a ? a : "NULL", b ? b : "NULL");
+			return;
+		}
+		pair_files(c, i, i);
+	}
+}
+
+int corr_align_files(corr *c, int in_order, char *msg, size_t msglen)
+{
+	if (msglen)
+		msg[0] = '\0';
 	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
 	c->nunits_orig = ka->nfiles + 1 + c->side[0].ntus;
 	free(c->map_tu);
@@ -411,6 +441,10 @@ int corr_align_files(corr *c)
 		c->side[0].file_pair[i] = CORR_NONE;
 	for (size_t j = 0; j < kb->nfiles; j++)
 		c->side[1].file_pair[j] = CORR_NONE;
+	if (in_order) {
+		align_in_order(c, msg, msglen);
+		return 0;
+	}
 	/* The common case: identical FILE lists pair one to one. */
 	int same = ka->nfiles == kb->nfiles;
 	for (size_t i = 0; same && i < ka->nfiles; i++)

@@ -23,6 +23,7 @@ enum {
 	CS_EXCLUDED = 1u << 0,   /* never correlated */
 	CS_NUMBERED = 1u << 1,   /* the key dropped a renumberable counter */
 	CS_TU = 1u << 2,         /* carries a translation-unit suffix (.llvm.<hash>) */
+	CS_WATCHED = 1u << 3,    /* passes record what they see of it (corr_watch) */
 };
 
 /* What made a pair, beyond the pass that made it. */
@@ -31,30 +32,77 @@ typedef enum corr_evidence {
 	EV_TU,          /* the translation-unit map singled it out */
 	EV_SIZE,        /* equal size singled it out */
 	EV_BIND,        /* equal binding singled it out */
+	EV_SCOPE,       /* equal TU-localness (local or .llvm.) singled it out */
+	EV_FILE,        /* the strict same-file test singled it out */
+	EV_LLVM,        /* equal .llvm.-ness singled it out */
 	EV_POSITIONAL,  /* tie broken by position among equal counts */
+	EV_FIRST,       /* first candidate in symtab order (greedy passes) */
 	EV_EXPLICIT,    /* paired by a caller (policy or custom pass) */
 	EV_COUNT
 } corr_evidence;
 
 /* Evidence a pass may use to split a group that is not one-to-one. */
-typedef enum corr_refine { REFINE_TU, REFINE_SIZE, REFINE_BIND } corr_refine;
+typedef enum corr_refine {
+	REFINE_TU,      /* the TU map links them */
+	REFINE_SIZE,    /* equal non-zero st_size */
+	REFINE_BIND,    /* equal binding */
+	REFINE_SCOPE,   /* both TU-local (LOCAL or .llvm.) or both not */
+	REFINE_FILE,    /* both .llvm., both without FILE, or twin FILEs */
+	REFINE_LLVM,    /* both .llvm. or both not */
+	REFINE_COUNT
+} corr_refine;
 
 /* Which string a pass groups by. */
 typedef enum corr_keysel { KEY_NAME, KEY_KEY } corr_keysel;
 
+/* How a pass treats FILE ownership. */
+typedef enum corr_filemode {
+	FILE_SAME,        /* only within one (paired) FILE, or both without */
+	FILE_COMPATIBLE,  /* twin FILEs, or at least one side without FILE */
+	FILE_ANY,         /* ignore FILE symbols */
+} corr_filemode;
+
 /* A side filter: which of that side's symbols a pass considers. */
 typedef enum corr_filefilter { FF_ANY, FF_WITH_FILE, FF_WITHOUT_FILE } corr_filefilter;
+
+#define CORR_MAX_REFINE 8
 
 typedef struct corr_pass {
 	uint16_t rule;           /* index from corr_rule_id, recorded on each pair */
 	corr_keysel key;
-	int same_file;           /* group only within the same (paired) FILE, or both without */
+	corr_filemode file;
 	int numbered_guard;      /* numbered symbols only where their key group is unchanged */
 	corr_filefilter filter[2];
 	size_t nrefine;
-	corr_refine refine[4];
-	int positional;          /* break remaining equal-count ties by position */
+	corr_refine refine[CORR_MAX_REFINE];
+	int cumulative;          /* each refinement adds to the ones before it */
+	int greedy;              /* then pair each orig with its first candidate */
+	int positional;          /* then break equal-count ties by position */
+	size_t nposmatch;        /* positional candidates must agree on these */
+	corr_refine posmatch[CORR_MAX_REFINE];
 } corr_pass;
+
+/* Why a watched symbol did or did not pair in one run of a pass. */
+typedef enum corr_outcome {
+	OUT_PAIRED,      /* paired by this pass */
+	OUT_TIED,        /* candidates, but nothing singled one out */
+	OUT_NO_CANDIDATE,/* nothing on the other side shared its group */
+	OUT_FILTERED,    /* the pass does not consider symbols like it */
+	OUT_GUARDED,     /* numbered, and its key group changed */
+	OUT_COUNT
+} corr_outcome;
+
+/* One observation of a watched symbol by a pass (for --why). */
+typedef struct corr_event {
+	uint16_t rule;
+	uint8_t side, outcome, evidence;
+	uint32_t index;
+	int32_t twin;
+	uint32_t ncand;     /* candidates the pass saw on the other side */
+	uint32_t *cand;     /* up to CORR_TRACE_CAND of them */
+} corr_event;
+
+#define CORR_TRACE_CAND 32
 
 /* Per-symbol correlation state. */
 typedef struct corr_sym {
@@ -69,6 +117,7 @@ typedef struct corr_sym {
 } corr_sym;
 
 typedef struct corr_arena_block corr_arena_block;
+typedef struct corr_forbidden_pair corr_forbidden_pair;
 
 typedef struct corr_side {
 	kelf *k;
@@ -105,6 +154,12 @@ typedef struct corr {
 	corr_clone_change *clones;
 	size_t nclones;
 	int analysed;
+	int tu_first_wins;            /* the first pair of a TU fixes its map (objtool) */
+	corr_forbidden_pair *forbidden;  /* pairs never to make */
+	size_t nforbidden;
+	int watching;                 /* some symbol is watched */
+	corr_event *events;
+	size_t nevents, events_cap;
 } corr;
 
 corr *corr_new(kelf *orig, kelf *patched);
@@ -121,8 +176,9 @@ typedef struct corr_keyresult {
 	int numbered, excluded;
 } corr_keyresult;
 
-/* Computes the key result of a name; returns 0, or non-zero to stop. */
-typedef int (*corr_keyfn)(void *ud, const char *name, size_t len, corr_keyresult *out);
+/* Computes the key result of a name for a symbol of type stt; returns 0, or
+ * non-zero to stop. */
+typedef int (*corr_keyfn)(void *ud, const char *name, size_t len, unsigned stt, corr_keyresult *out);
 
 /* Copies a key result's strings into the correlator (for a keyfn whose
  * strings do not outlive it). */
@@ -130,7 +186,7 @@ int corr_own_key(corr *c, corr_keyresult *r);
 
 /* Keys every eligible symbol whose name contains one of `contains` or starts
  * with one of `prefixes` (NULL-terminated lists), calling fn once per distinct
- * name; other symbols keep their name as key.  Returns 0, -1 when out of
+ * name and type; other symbols keep their name as key.  Returns 0, -1 when out of
  * memory, or fn's non-zero result. */
 int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
 		     void *ud);
@@ -154,14 +210,35 @@ typedef struct corr_exclusion {
 /* Excludes every symbol of both sides that x matches; -1 when out of memory. */
 int corr_exclude_matching(corr *c, const corr_exclusion *x);
 
-/* Pairs FILE symbols (equal names in order; otherwise by shared local keys)
- * and seeds the unit maps.  Call after keys are set. */
-int corr_align_files(corr *c);
+/* Pairs FILE symbols and seeds the unit maps; call after keys are set.  By
+ * default, identical lists pair in order, others by name and, where a name
+ * repeats unevenly, by shared local keys.  With in_order, FILE symbols pair in
+ * order only while names agree; the first mismatch is described in msg (left
+ * empty otherwise).  Returns -1 when out of memory. */
+int corr_align_files(corr *c, int in_order, char *msg, size_t msglen);
 
 /* Runs one pass; returns the number of pairs it made, or -1 on ENOMEM. */
 long corr_run_pass(corr *c, const corr_pass *p);
 
-/* Pairs two symbols; returns 0, or -1 when either is excluded or paired. */
+/* Never pair orig symbol a with patched symbol b; -1 when out of memory. */
+int corr_forbid(corr *c, uint32_t a, uint32_t b);
+int corr_is_forbidden(const corr *c, uint32_t a, uint32_t b);
+
+/* Marks a symbol so that passes record what they see of it (c->events). */
+void corr_watch(corr *c, int side, uint32_t i);
+
+/* Records an event for a watched symbol (what a pass saw of it); drops it
+ * when out of memory, which only shortens an explanation. */
+void corr_trace(corr *c, uint16_t rule, int side, uint32_t i, corr_outcome out, const uint32_t *cand,
+		size_t ncand);
+void corr_free_events(corr *c);
+
+/* Whether orig/patched symbols i (of side) and j (other side) may share a
+ * translation unit: twin FILEs, or at least one without FILE. */
+int corr_file_compatible(const corr *c, int side, uint32_t i, uint32_t j);
+
+/* Pairs two symbols; returns 0, or -1 when either is excluded or paired, or
+ * the pair is forbidden. */
 int corr_pair(corr *c, uint32_t orig, uint32_t patched, uint16_t rule, corr_evidence ev);
 
 /* True when a symbol of side s may take part in correlation at all. */
@@ -178,5 +255,6 @@ int corr_analyse(corr *c);
 size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_t max);
 
 const char *corr_evidence_name(corr_evidence ev);
+const char *corr_outcome_name(corr_outcome out);
 
 #endif

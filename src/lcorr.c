@@ -103,13 +103,14 @@ typedef struct keyfn_call {
 
 /* Calls the Lua key function for one name; on a Lua error leaves the message
  * on the stack and returns 1 (raised once the engine has cleaned up). */
-static int call_keyfn(void *ud, const char *name, size_t len, corr_keyresult *r)
+static int call_keyfn(void *ud, const char *name, size_t len, unsigned stt, corr_keyresult *r)
 {
 	keyfn_call *k = ud;
 	lua_State *L = k->L;
 	lua_pushvalue(L, k->fn);
 	lua_pushlstring(L, name, len);
-	if (lua_pcall(L, 1, 5, 0) != LUA_OK)
+	lua_pushstring(L, kelf_type_name(stt));
+	if (lua_pcall(L, 2, 5, 0) != LUA_OK)
 		return 1;
 	static const char *const what[] = { "key", "base", "tu" };
 	const char **str[] = { &r->key, &r->base, &r->tu };
@@ -137,7 +138,7 @@ static int call_keyfn(void *ud, const char *name, size_t len, corr_keyresult *r)
 }
 
 /* corr:assign_keys(keyfn, {contains = {...}, prefixes = {...}})
- * Calls keyfn(name) once per distinct name that contains one of the strings
+ * Calls keyfn(name, type) once per distinct name and type that contains one of the strings
  * or starts with one of the prefixes; keyfn returns key, base, tu, numbered,
  * excluded (nil key/base: unchanged).  Other symbols keep their name as key. */
 static int klp_correlator_assign_keys(lua_State *L)
@@ -203,12 +204,21 @@ static int klp_correlator_exclude_symbol(lua_State *L)
 	return 0;
 }
 
-/* corr:align_files() */
+/* corr:align_files([mode]) -> nil | mismatch message
+ * "align" (default): pair FILE symbols by name, tolerating added and removed
+ * ones; "in-order": pair them in order and stop at the first mismatch. */
 static int klp_correlator_align_files(lua_State *L)
 {
-	if (corr_align_files(check_corr(L, 1)) != 0)
+	static const char *const modes[] = { "align", "in-order", NULL };
+	corr *c = check_corr(L, 1);
+	int in_order = luaL_checkoption(L, 2, "align", modes) == 1;
+	char msg[512] = "";
+	if (corr_align_files(c, in_order, msg, sizeof msg) != 0)
 		raise_nomem(L);
-	return 0;
+	if (!msg[0])
+		return 0;
+	lua_pushstring(L, msg);
+	return 1;
 }
 
 static corr_filefilter check_filter(lua_State *L, int t, const char *side)
@@ -235,11 +245,32 @@ static int get_bool(lua_State *L, int t, const char *field)
 	return v;
 }
 
-/* Reads a pass description table (see README, "Passes") into p. */
+/* Reads t[field], a list of refinement names, into v; returns the count. */
+static size_t check_refines(lua_State *L, int t, const char *field, corr_refine *v)
+{
+	static const char *const refines[] = { "tu", "size", "bind", "scope", "file", "llvm", NULL };
+	lua_getfield(L, t, field);
+	size_t n = 0;
+	if (!lua_isnil(L, -1)) {
+		luaL_checktype(L, -1, LUA_TTABLE);
+		n = lua_rawlen(L, -1);
+		if (n > CORR_MAX_REFINE)
+			luaL_error(L, "pass field '%s': at most %d refinements", field, CORR_MAX_REFINE);
+		for (size_t i = 0; i < n; i++) {
+			lua_rawgeti(L, -1, (lua_Integer)i + 1);
+			v[i] = (corr_refine)luaL_checkoption(L, -1, NULL, refines);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	return n;
+}
+
+/* Reads a pass description table (see README, "Policies") into p. */
 static void check_pass(lua_State *L, int t, corr *c, corr_pass *p)
 {
 	static const char *const keys[] = { "name", "key", NULL };
-	static const char *const refines[] = { "tu", "size", "bind", NULL };
+	static const char *const files[] = { "same", "compatible", "any", NULL };
 	luaL_checktype(L, t, LUA_TTABLE);
 	memset(p, 0, sizeof *p);
 	lua_getfield(L, t, "rule");
@@ -250,25 +281,17 @@ static void check_pass(lua_State *L, int t, corr *c, corr_pass *p)
 	p->rule = (uint16_t)id;
 	lua_getfield(L, t, "key");
 	p->key = (corr_keysel)luaL_checkoption(L, -1, "key", keys);
-	lua_pop(L, 2);
-	p->same_file = get_bool(L, t, "same_file");
+	lua_getfield(L, t, "file");
+	p->file = (corr_filemode)luaL_checkoption(L, -1, "same", files);
+	lua_pop(L, 3);
 	p->numbered_guard = get_bool(L, t, "numbered_guard");
+	p->cumulative = get_bool(L, t, "cumulative");
+	p->greedy = get_bool(L, t, "greedy");
 	p->positional = get_bool(L, t, "positional");
 	p->filter[0] = check_filter(L, t, "orig");
 	p->filter[1] = check_filter(L, t, "patched");
-	lua_getfield(L, t, "refine");
-	if (!lua_isnil(L, -1)) {
-		luaL_checktype(L, -1, LUA_TTABLE);
-		size_t n = lua_rawlen(L, -1);
-		if (n > sizeof p->refine / sizeof p->refine[0])
-			luaL_error(L, "pass '%s': too many refinements", rule);
-		for (size_t i = 0; i < n; i++) {
-			lua_rawgeti(L, -1, (lua_Integer)i + 1);
-			p->refine[p->nrefine++] = (corr_refine)luaL_checkoption(L, -1, NULL, refines);
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 1);
+	p->nrefine = check_refines(L, t, "refine", p->refine);
+	p->nposmatch = check_refines(L, t, "positional_match", p->posmatch);
 }
 
 /* corr:run(pass) -> number of pairs made */
@@ -632,6 +655,93 @@ static int klp_correlator_json_unpaired(lua_State *L)
 	return 1;
 }
 
+/* corr:forbid(orig_index, patched_index): never make that pair */
+static int klp_correlator_forbid(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	if (corr_forbid(c, check_index(L, 2, c, 0), check_index(L, 3, c, 1)) != 0)
+		raise_nomem(L);
+	return 0;
+}
+
+/* corr:watch(side, i): passes record what they see of this symbol */
+static int klp_correlator_watch(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	corr_watch(c, s, check_index(L, 3, c, s));
+	return 0;
+}
+
+/* corr:trace() -> array of {rule=, side=, index=, outcome=, evidence=, twin=,
+ * ncandidates=, candidates={...}} for watched symbols, in pass order */
+static int klp_correlator_trace(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	lua_createtable(L, (int)c->nevents, 0);
+	for (size_t i = 0; i < c->nevents; i++) {
+		const corr_event *e = &c->events[i];
+		lua_createtable(L, 0, 8);
+		lua_pushstring(L, c->rules[e->rule]);
+		lua_setfield(L, -2, "rule");
+		lua_pushstring(L, e->side ? "patched" : "orig");
+		lua_setfield(L, -2, "side");
+		set_int(L, "index", e->index);
+		lua_pushstring(L, corr_outcome_name((corr_outcome)e->outcome));
+		lua_setfield(L, -2, "outcome");
+		if (e->outcome == OUT_PAIRED) {
+			lua_pushstring(L, corr_evidence_name((corr_evidence)e->evidence));
+			lua_setfield(L, -2, "evidence");
+			set_int(L, "twin", e->twin);
+		}
+		set_int(L, "ncandidates", e->ncand);
+		uint32_t keep = e->ncand < CORR_TRACE_CAND ? e->ncand : CORR_TRACE_CAND;
+		lua_createtable(L, (int)keep, 0);
+		for (uint32_t k = 0; k < keep; k++) {
+			lua_pushinteger(L, e->cand[k]);
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		lua_setfield(L, -2, "candidates");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* corr:lookup(side, string [, "name"|"key"|"base"]) -> array of symbol indices
+ * whose name (default), key or base is that string, in symtab order */
+static int klp_correlator_lookup(lua_State *L)
+{
+	static const char *const sels[] = { "name", "key", "base", NULL };
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	size_t len;
+	const char *want = luaL_checklstring(L, 3, &len);
+	int sel = luaL_checkoption(L, 4, "name", sels);
+	lua_newtable(L);
+	lua_Integer n = 0;
+	for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++) {
+		const corr_sym *cs = &c->side[s].syms[i];
+		const kelf_symbol *sym = &c->side[s].k->symbols[i];
+		const char *str = sel == 0 ? sym->name : sel == 1 ? cs->key : cs->base;
+		uint32_t slen = sel == 0 ? sym->name_len : sel == 1 ? cs->key_len : cs->base_len;
+		if (slen == len && memcmp(str, want, len) == 0) {
+			lua_pushinteger(L, i);
+			lua_rawseti(L, -2, ++n);
+		}
+	}
+	return 1;
+}
+
+/* corr:set_tu_map(mode): "consistent" (default: a TU whose pairs disagree
+ * gives no evidence) or "first" (the first pair of a TU fixes its map) */
+static int klp_correlator_set_tu_map(lua_State *L)
+{
+	static const char *const modes[] = { "consistent", "first", NULL };
+	corr *c = check_corr(L, 1);
+	c->tu_first_wins = luaL_checkoption(L, 2, NULL, modes) == 1;
+	return 0;
+}
+
 /* corr:elf(side) -> the klp.elf of that side */
 static int klp_correlator_elf(lua_State *L)
 {
@@ -662,6 +772,11 @@ void klp_open_correlator(lua_State *L)
 		{ "json_pairs", klp_correlator_json_pairs },
 		{ "json_unpaired", klp_correlator_json_unpaired },
 		{ "elf", klp_correlator_elf },
+		{ "forbid", klp_correlator_forbid },
+		{ "watch", klp_correlator_watch },
+		{ "trace", klp_correlator_trace },
+		{ "lookup", klp_correlator_lookup },
+		{ "set_tu_map", klp_correlator_set_tu_map },
 		{ NULL, NULL }
 	};
 	luaL_newmetatable(L, KLP_CORRELATOR_MT);

@@ -35,25 +35,25 @@ static int64_t common_file(const corr *c, int side, uint32_t i)
 	return twin != CORR_NONE ? twin : (int64_t)c->side[0].k->nfiles + f;
 }
 
-static uint64_t group_hash(const corr *c, const member *m, corr_indexsel sel, int same_file)
+static uint64_t group_hash(const corr *c, const member *m, corr_indexsel sel, corr_filemode file)
 {
 	const kelf_symbol *s = &c->side[m->side].k->symbols[m->index];
 	uint64_t h = klp_hash_mix(corr_sel_hash(c, (int)m->side, m->index, sel), s->type);
-	return same_file ? klp_hash_mix(h, (uint64_t)common_file(c, (int)m->side, m->index)) : h;
+	return file == FILE_SAME ? klp_hash_mix(h, (uint64_t)common_file(c, (int)m->side, m->index)) : h;
 }
 
-static int group_equal(const corr *c, const member *a, const member *b, corr_indexsel sel, int same_file)
+static int group_equal(const corr *c, const member *a, const member *b, corr_indexsel sel, corr_filemode file)
 {
 	if (c->side[a->side].k->symbols[a->index].type != c->side[b->side].k->symbols[b->index].type)
 		return 0;
-	if (same_file && common_file(c, (int)a->side, a->index) != common_file(c, (int)b->side, b->index))
+	if (file == FILE_SAME && common_file(c, (int)a->side, a->index) != common_file(c, (int)b->side, b->index))
 		return 0;
 	return corr_sel_equal(c, (int)a->side, a->index, (int)b->side, b->index, sel);
 }
 
 /* Gives every member a group id (0..ngroups-1); members share one exactly when
- * their selected strings, types and (if same_file) FILEs are equal. */
-static long group_members(const corr *c, const member *m, size_t n, corr_indexsel sel, int same_file,
+ * their selected strings, types and (with FILE_SAME) FILEs are equal. */
+static long group_members(const corr *c, const member *m, size_t n, corr_indexsel sel, corr_filemode file,
 			  uint32_t *gid)
 {
 	size_t cap = 16;
@@ -64,8 +64,8 @@ static long group_members(const corr *c, const member *m, size_t n, corr_indexse
 		return -1;
 	long ngroups = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t s = group_hash(c, &m[i], sel, same_file) & (cap - 1);
-		while (slot[s] && !group_equal(c, &m[slot[s] - 1], &m[i], sel, same_file))
+		size_t s = group_hash(c, &m[i], sel, file) & (cap - 1);
+		while (slot[s] && !group_equal(c, &m[slot[s] - 1], &m[i], sel, file))
 			s = (s + 1) & (cap - 1);
 		if (!slot[s]) {
 			slot[s] = (uint32_t)i + 1;
@@ -113,8 +113,8 @@ static int apply_numbered_guard(const corr *c, member *m, size_t *n)
 	long *diff = calloc(cnt, sizeof *diff);
 	unsigned char *moved = calloc(cnt, 1);
 	int rc = -1;
-	if (!by_key || !by_name || !diff || !moved || group_members(c, m, *n, INDEX_KEY, 1, by_key) < 0 ||
-	    group_members(c, m, *n, INDEX_NAME, 1, by_name) < 0)
+	if (!by_key || !by_name || !diff || !moved || group_members(c, m, *n, INDEX_KEY, FILE_SAME, by_key) < 0 ||
+	    group_members(c, m, *n, INDEX_NAME, FILE_SAME, by_name) < 0)
 		goto out;
 	for (size_t i = 0; i < *n; i++)
 		diff[by_name[i]] += m[i].side == 0 ? 1 : -1;
@@ -135,34 +135,74 @@ out:
 	return rc;
 }
 
-/* Whether refinement r links orig symbol a with patched symbol b. */
-static int refine_match(const corr *c, corr_refine r, uint32_t a, uint32_t b)
+/* Whether a symbol is TU-local: LOCAL, or a promoted static (.llvm.). */
+static int tu_local(const corr *c, int side, uint32_t i)
 {
-	const kelf_symbol *sa = &c->side[0].k->symbols[a], *sb = &c->side[1].k->symbols[b];
+	return c->side[side].k->symbols[i].bind == STB_LOCAL || (c->side[side].syms[i].flags & CS_TU);
+}
+
+/* Whether refinement r holds between symbol x of side sx and y of side sy
+ * (sides may be equal: positional passes compare orig symbols too). */
+static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy, uint32_t y)
+{
+	const kelf_symbol *a = &c->side[sx].k->symbols[x], *b = &c->side[sy].k->symbols[y];
+	const corr_sym *ca = &c->side[sx].syms[x], *cb = &c->side[sy].syms[y];
 	switch (r) {
 	case REFINE_SIZE:
-		return sa->size != 0 && sa->size == sb->size;
+		return a->size != 0 && a->size == b->size;
 	case REFINE_BIND:
-		return sa->bind == sb->bind;
+		return a->bind == b->bind;
+	case REFINE_SCOPE:
+		return tu_local(c, sx, x) == tu_local(c, sy, y);
+	case REFINE_LLVM:
+		return (ca->flags & CS_TU) == (cb->flags & CS_TU);
+	case REFINE_FILE:
+		if ((ca->flags & CS_TU) && (cb->flags & CS_TU))
+			return 1;
+		if ((a->file == KELF_NO_FILE) != (b->file == KELF_NO_FILE))
+			return 0;
+		if (a->file == KELF_NO_FILE)
+			return 1;
+		return sx == sy ? a->file == b->file : corr_file_compatible(c, sx, x, y);
 	case REFINE_TU: {
-		uint32_t ua = c->side[0].syms[a].unit, ub = c->side[1].syms[b].unit;
+		if (sx == sy || sx != 0)
+			return 0;
+		uint32_t ua = ca->unit, ub = cb->unit;
 		if (ua == 0 || ub == 0 || !c->map_tu || ua >= c->nunits_orig)
 			return 0;
 		int b_is_tu = ub > c->side[1].k->nfiles;
 		uint32_t want = b_is_tu ? c->map_tu[ua] : c->map_file[ua];
 		return want != 0 && want != UNIT_CONFLICT && want == ub;
 	}
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static corr_evidence refine_evidence(corr_refine r)
 {
-	switch (r) {
-	case REFINE_TU: return EV_TU;
-	case REFINE_SIZE: return EV_SIZE;
-	default: return EV_BIND;
-	}
+	static const corr_evidence ev[REFINE_COUNT] = { EV_TU, EV_SIZE, EV_BIND, EV_SCOPE, EV_FILE, EV_LLVM };
+	return ev[r];
+}
+
+/* The constraint every pair of a pass must meet: FILE mode and forbidden pairs. */
+static int base_match(const corr *c, const corr_pass *p, uint32_t a, uint32_t b)
+{
+	if (p->file == FILE_COMPATIBLE && !corr_file_compatible(c, 0, a, b))
+		return 0;
+	return !c->nforbidden || !corr_is_forbidden(c, a, b);
+}
+
+/* Whether orig a and patched b match at refinement level `level` (-1: the
+ * base constraint only). */
+static int level_match(const corr *c, const corr_pass *p, long level, uint32_t a, uint32_t b)
+{
+	if (!base_match(c, p, a, b))
+		return 0;
+	for (long r = p->cumulative ? 0 : level; r <= level; r++)
+		if (r >= 0 && !refine_holds(c, p->refine[r], 0, a, 1, b))
+			return 0;
+	return 1;
 }
 
 /* Keeps only the still-unpaired entries of a member list. */
@@ -175,16 +215,16 @@ static size_t unpaired(const corr *c, int side, uint32_t *v, size_t n)
 	return k;
 }
 
-/* Pairs, within one group, each orig and patched symbol that refinement r links
+/* Pairs, within one group, each orig and patched symbol that match at `level`
  * to each other and to nothing else in the group. */
-static long refine_group(corr *c, const corr_pass *p, corr_refine r, const uint32_t *a, size_t na,
-			 const uint32_t *b, size_t nb)
+static long pair_mutual(corr *c, const corr_pass *p, long level, corr_evidence ev, const uint32_t *a,
+			size_t na, const uint32_t *b, size_t nb)
 {
 	long made = 0;
 	for (size_t i = 0; i < na; i++) {
 		size_t hits = 0, hit = 0;
 		for (size_t j = 0; j < nb && hits < 2; j++)
-			if (refine_match(c, r, a[i], b[j])) {
+			if (c->side[1].syms[b[j]].twin == CORR_NONE && level_match(c, p, level, a[i], b[j])) {
 				hits++;
 				hit = j;
 			}
@@ -192,30 +232,121 @@ static long refine_group(corr *c, const corr_pass *p, corr_refine r, const uint3
 			continue;
 		size_t back = 0;
 		for (size_t k = 0; k < na && back < 2; k++)
-			back += refine_match(c, r, a[k], b[hit]);
-		if (back == 1 && corr_pair(c, a[i], b[hit], p->rule, refine_evidence(r)) == 0)
+			back += c->side[0].syms[a[k]].twin == CORR_NONE && level_match(c, p, level, a[k], b[hit]);
+		if (back == 1 && corr_pair(c, a[i], b[hit], p->rule, ev) == 0)
 			made++;
 	}
 	return made;
 }
 
-/* Resolves a group that is not one-to-one: evidence, then position. */
+/* Pairs each orig symbol with the first patched candidate in symtab order. */
+static long pair_greedy(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	long made = 0;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (c->side[1].syms[b[j]].twin == CORR_NONE && base_match(c, p, a[i], b[j])) {
+				made += corr_pair(c, a[i], b[j], p->rule, EV_FIRST) == 0;
+				break;
+			}
+	return made;
+}
+
+/* Whether x and y (either side each) are positional candidates of each other
+ * relative to the orig symbol s: same FILE scope and the pass's posmatch. */
+static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y)
+{
+	if (side == 1 && !base_match(c, p, s, y))
+		return 0;
+	if (side == 0 && p->file == FILE_COMPATIBLE) {
+		int32_t f = c->side[0].k->symbols[s].file, g = c->side[0].k->symbols[y].file;
+		if (f != KELF_NO_FILE && g != KELF_NO_FILE && f != g)
+			return 0;
+	}
+	for (size_t r = 0; r < p->nposmatch; r++)
+		if (!refine_holds(c, p->posmatch[r], 0, s, side, y))
+			return 0;
+	return 1;
+}
+
+/* Breaks ties by position: orig s pairs with the patched candidate at s's
+ * rank among its orig candidates, when both candidate lists are as long. */
+static long pair_positional(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
+			    size_t nb)
+{
+	long made = 0;
+	for (size_t i = 0; i < na; i++) {
+		uint32_t s = a[i];
+		if (c->side[0].syms[s].twin != CORR_NONE)
+			continue;
+		size_t rank = 0, norig = 0, npatched = 0, pick = 0;
+		for (size_t k = 0; k < na; k++) {
+			if (c->side[0].syms[a[k]].twin != CORR_NONE || !positional_peer(c, p, s, 0, a[k]))
+				continue;
+			if (a[k] == s)
+				rank = norig;
+			norig++;
+		}
+		for (size_t j = 0; j < nb; j++) {
+			if (c->side[1].syms[b[j]].twin != CORR_NONE || !positional_peer(c, p, s, 1, b[j]))
+				continue;
+			if (npatched == rank)
+				pick = j;
+			npatched++;
+		}
+		if (norig == npatched && norig > 0 && corr_pair(c, s, b[pick], p->rule, EV_POSITIONAL) == 0)
+			made++;
+	}
+	return made;
+}
+
+/* Resolves a group that is not one-to-one: the base constraint alone, each
+ * refinement, then greedy or positional pairing as the pass says. */
 static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, uint32_t *b, size_t nb)
 {
-	if (na == 0 || nb == 0)
+	if (na == 0 || nb == 0 || (uint64_t)na * nb > MAX_REFINE_WORK)
 		return 0;
-	long made = 0;
-	for (size_t r = 0; r < p->nrefine; r++) {
-		if ((uint64_t)na * nb > MAX_REFINE_WORK)
-			break;
-		made += refine_group(c, p, p->refine[r], a, na, b, nb);
-		na = unpaired(c, 0, a, na);
-		nb = unpaired(c, 1, b, nb);
-	}
-	if (p->positional && na == nb)
-		for (size_t i = 0; i < na; i++)
-			made += corr_pair(c, a[i], b[i], p->rule, EV_POSITIONAL) == 0;
+	long made = pair_mutual(c, p, -1, EV_UNIQUE, a, na, b, nb);
+	for (size_t r = 0; r < p->nrefine; r++)
+		made += pair_mutual(c, p, (long)r, refine_evidence(p->refine[r]), a, na, b, nb);
+	if (p->greedy)
+		made += pair_greedy(c, p, a, na, b, nb);
+	if (p->positional)
+		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb));
 	return made;
+}
+
+/* Records, for each watched member of a group, what the pass saw and did. */
+static void trace_group(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
+			size_t nb)
+{
+	for (int side = 0; side < 2; side++) {
+		const uint32_t *mine = side ? b : a, *theirs = side ? a : b;
+		size_t nmine = side ? nb : na, ntheirs = side ? na : nb;
+		for (size_t i = 0; i < nmine; i++) {
+			const corr_sym *cs = &c->side[side].syms[mine[i]];
+			if (!(cs->flags & CS_WATCHED))
+				continue;
+			corr_outcome out = cs->twin != CORR_NONE ? OUT_PAIRED : ntheirs ? OUT_TIED : OUT_NO_CANDIDATE;
+			corr_trace(c, p->rule, side, mine[i], out, theirs, ntheirs);
+		}
+	}
+}
+
+/* Records watched symbols a pass did not consider (filtered or guarded). */
+static void trace_left_out(corr *c, const corr_pass *p, const member *m, size_t n, corr_outcome out)
+{
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++) {
+			const corr_sym *cs = &c->side[s].syms[i];
+			if (!(cs->flags & CS_WATCHED) || cs->twin != CORR_NONE || !corr_eligible(c, s, i))
+				continue;
+			int found = 0;
+			for (size_t k = 0; k < n && !found; k++)
+				found = m[k].side == (uint32_t)s && m[k].index == i;
+			if (!found)
+				corr_trace(c, p->rule, s, i, out, NULL, 0);
+		}
 }
 
 long corr_run_pass(corr *c, const corr_pass *p)
@@ -224,13 +355,21 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	member *m = collect(c, p, &n);
 	uint32_t *gid = NULL, *start = NULL, *order = NULL;
 	long made = -1;
-	if (!m || (p->numbered_guard && apply_numbered_guard(c, m, &n) != 0))
+	if (!m)
 		goto out;
+	if (c->watching)
+		trace_left_out(c, p, m, n, OUT_FILTERED);
+	if (p->numbered_guard) {
+		if (apply_numbered_guard(c, m, &n) != 0)
+			goto out;
+		if (c->watching)
+			trace_left_out(c, p, m, n, OUT_GUARDED);
+	}
 	gid = malloc((n ? n : 1) * sizeof *gid);
 	if (!gid)
 		goto out;
 	corr_indexsel sel = p->key == KEY_NAME ? INDEX_NAME : INDEX_KEY;
-	long ng = group_members(c, m, n, sel, p->same_file, gid);
+	long ng = group_members(c, m, n, sel, p->file, gid);
 	if (ng < 0)
 		goto out;
 	/* Counting sort by (group, side); members were collected side by side in
@@ -251,14 +390,15 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	made = 0;
 	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
 		size_t na = start[2 * g] - base, end = start[2 * g + 1];
-		if (na == 1 && end - base == 2)
+		if (na == 1 && end - base == 2 && base_match(c, p, order[base], order[base + 1]))
 			made += corr_pair(c, order[base], order[base + 1], p->rule, EV_UNIQUE) == 0;
 		base = end;
 	}
 	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
 		size_t na = start[2 * g] - base, end = start[2 * g + 1];
-		if (!(na == 1 && end - base == 2))
-			made += resolve_group(c, p, order + base, na, order + base + na, end - base - na);
+		made += resolve_group(c, p, order + base, na, order + base + na, end - base - na);
+		if (c->watching)
+			trace_group(c, p, order + base, na, order + base + na, end - base - na);
 		base = end;
 	}
 out:
@@ -283,7 +423,7 @@ static void learn_units(corr *c, uint32_t a, uint32_t b)
 	uint32_t *slot = b_is_tu ? &c->map_tu[ua] : &c->map_file[ua];
 	if (*slot == 0)
 		*slot = ub;
-	else if (*slot != ub)
+	else if (*slot != ub && !c->tu_first_wins)
 		*slot = UNIT_CONFLICT;
 }
 
@@ -291,7 +431,7 @@ int corr_pair(corr *c, uint32_t a, uint32_t b, uint16_t rule, corr_evidence ev)
 {
 	corr_sym *sa = &c->side[0].syms[a], *sb = &c->side[1].syms[b];
 	if (sa->twin != CORR_NONE || sb->twin != CORR_NONE || !corr_eligible(c, 0, a) ||
-	    !corr_eligible(c, 1, b))
+	    !corr_eligible(c, 1, b) || (c->nforbidden && corr_is_forbidden(c, a, b)))
 		return -1;
 	sa->twin = (int32_t)b;
 	sb->twin = (int32_t)a;
@@ -303,9 +443,16 @@ int corr_pair(corr *c, uint32_t a, uint32_t b, uint16_t rule, corr_evidence ev)
 	return 0;
 }
 
+const char *corr_outcome_name(corr_outcome out)
+{
+	static const char *const names[OUT_COUNT] = { "paired", "tied", "no candidate", "filtered",
+						      "guarded" };
+	return out < OUT_COUNT ? names[out] : "unknown";
+}
+
 const char *corr_evidence_name(corr_evidence ev)
 {
-	static const char *const names[EV_COUNT] = { "unique", "tu", "size", "bind", "positional",
-						     "explicit" };
+	static const char *const names[EV_COUNT] = { "unique", "tu", "size", "bind", "scope", "file",
+						     "llvm", "positional", "first", "explicit" };
 	return ev < EV_COUNT ? names[ev] : "unknown";
 }

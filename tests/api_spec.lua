@@ -117,7 +117,7 @@ describe("klp.correlate", function()
     local policy = {
       name = "clones-paired",
       passes = {
-        { rule = "exact", key = "name", same_file = true },
+        { rule = "exact", key = "name", file = "same" },
         { rule = "clone", run = function(c)
             local made = 0
             for _, cc in ipairs(c:clone_changes()) do

@@ -31,12 +31,12 @@ local default_exclude = {
 local evidence_loop = {
   loop = {
     -- Same key in the same FILE (or both global): suffix churn, renumbering.
-    { rule = "suffix", key = "key", same_file = true, refine = { "tu", "size" } },
+    { rule = "suffix", key = "key", file = "same", refine = { "tu", "size" } },
     -- A local that became global (ThinLTO promotion, LLVM 23 plain names) ...
-    { rule = "promotion", key = "key", orig = { file = "yes" }, patched = { file = "no" },
+    { rule = "promotion", key = "key", file = "compatible", orig = { file = "yes" }, patched = { file = "no" },
       refine = { "tu", "size" } },
     -- ... and a global that became local again.
-    { rule = "demotion", key = "key", orig = { file = "no" }, patched = { file = "yes" },
+    { rule = "demotion", key = "key", file = "compatible", orig = { file = "no" }, patched = { file = "yes" },
       refine = { "tu", "size" } },
   },
 }
@@ -44,10 +44,10 @@ local evidence_loop = {
 local default_passes = {
   -- An unchanged name is the strongest evidence; renumbered names only count
   -- where their key has as many symbols on both sides.
-  { rule = "exact", key = "name", same_file = true, numbered_guard = true, refine = { "size" } },
+  { rule = "exact", key = "name", file = "same", numbered_guard = true, refine = { "size" } },
   evidence_loop,
   -- Only then may position decide, and only between equal counts.
-  { rule = "positional", key = "key", same_file = true, refine = { "tu", "size" }, positional = true },
+  { rule = "positional", key = "key", file = "same", refine = { "tu", "size" }, positional = true },
   evidence_loop,
 }
 
