@@ -102,7 +102,9 @@ bench: $(MODULE)
 install: $(MODULE)
 	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(LUA_LMOD)/klp $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_CMOD)/klp/core.so
+	install -d $(DESTDIR)$(LUA_LMOD)/klp/presets
 	install -m 644 lua/klp/*.lua $(DESTDIR)$(LUA_LMOD)/klp/
+	install -m 644 lua/klp/presets/*.lua $(DESTDIR)$(LUA_LMOD)/klp/presets/
 	install -m 755 klp.lua $(DESTDIR)$(PREFIX)/bin/klp
 
 clean:

@@ -9,6 +9,8 @@
 /* Whether j (other side) is an open candidate for i under selector sel. */
 static int open_candidate(const corr *c, int side, uint32_t i, uint32_t j, corr_indexsel sel)
 {
+	if (c->nforbidden && corr_is_forbidden(c, side ? j : i, side ? i : j))
+		return 0;
 	return c->side[!side].syms[j].twin == CORR_NONE && corr_eligible(c, !side, j) &&
 	       c->side[side].k->symbols[i].type == c->side[!side].k->symbols[j].type &&
 	       corr_file_compatible(c, side, i, j) && corr_sel_equal(c, side, i, !side, j, sel);

@@ -595,11 +595,49 @@ static void json_field_string(luaL_Buffer *b, const char *field, const char *s, 
 	json_string(b, s, len);
 }
 
-/* corr:json_pairs() -> the JSON array text of every pair (format version 1);
- * rendered here because full-kernel objects have 10^5 - 10^6 pairs. */
+/* Appends ,"field":"s" or ,"field":null. */
+static void json_field_optional(luaL_Buffer *b, const char *field, const char *s)
+{
+	if (s) {
+		json_field_string(b, field, s, strlen(s));
+	} else {
+		luaL_addstring(b, ",\"");
+		luaL_addstring(b, field);
+		luaL_addstring(b, "\":null");
+	}
+}
+
+/* The FILE name of a symbol, or NULL. */
+static const char *file_name(const kelf *k, uint32_t i)
+{
+	int32_t f = k->symbols[i].file;
+	return f == KELF_NO_FILE ? NULL : k->symbols[k->files[f]].name;
+}
+
+/* Appends the "explain" object of the pair of orig symbol a. */
+static void json_explain(luaL_Buffer *b, const corr *c, uint32_t a)
+{
+	uint32_t p = (uint32_t)c->side[0].syms[a].twin;
+	const corr_sym *sa = &c->side[0].syms[a], *sb = &c->side[1].syms[p];
+	luaL_addstring(b, ",\"explain\":{");
+	json_string(b, "key", 3);
+	luaL_addchar(b, ':');
+	json_string(b, sa->key, sa->key_len);
+	json_field_string(b, "patched_key", sb->key, sb->key_len);
+	json_field_optional(b, "file", file_name(c->side[0].k, a));
+	json_field_optional(b, "patched_file", file_name(c->side[1].k, p));
+	json_field_optional(b, "tu", corr_tu_name(c, 0, a));
+	json_field_optional(b, "patched_tu", corr_tu_name(c, 1, p));
+	luaL_addchar(b, '}');
+}
+
+/* corr:json_pairs([explain]) -> the JSON array text of every pair (format
+ * version 1), with an "explain" object per pair when asked; rendered here
+ * because full-kernel objects have 10^5 - 10^6 pairs. */
 static int klp_correlator_json_pairs(lua_State *L)
 {
 	corr *c = check_corr(L, 1);
+	int explain = lua_toboolean(L, 2);
 	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
@@ -620,6 +658,8 @@ static int klp_correlator_json_pairs(lua_State *L)
 		json_field_string(&b, "rule", rule, strlen(rule));
 		const char *ev = corr_evidence_name((corr_evidence)cs->evidence);
 		json_field_string(&b, "evidence", ev, strlen(ev));
+		if (explain)
+			json_explain(&b, c, a);
 		luaL_addchar(&b, '}');
 	}
 	luaL_addstring(&b, first ? "]" : "\n]");

@@ -140,7 +140,7 @@ describe("klp.correlate", function()
     assert.matches("unknown policy 'nosuch'", err)
     r, err = klp.correlate(orig, patched, { passes = {}, bogus = true })
     assert.is_nil(r)
-    assert.matches("unknown policy field 'bogus'", err)
+    assert.matches("unknown field 'bogus' in policy", err)
   end)
 
   it("raises on misuse of the correlator", function()

@@ -84,7 +84,7 @@ describe("klp CLI", function()
   it("loads a policy file and reports its errors with file and line", function()
     local path = os.tmpname()
     local f = assert(io.open(path, "w"))
-    f:write('return { base = "strict", name = "team-gate", fail_on = {} }\n')
+    f:write('return { base = "strict", name = "team-gate", fail_on = { ambiguous = false } }\n')
     f:close()
     local r = cli.run { "--policy", path, amb_orig, amb_patched }
     assert.are.equal(0, r.status)
@@ -100,7 +100,7 @@ describe("klp CLI", function()
     f:close()
     r = cli.run { "--policy", path, amb_orig, amb_patched }
     assert.are.equal(1, r.status)
-    assert.matches("unknown policy field 'colour'", r.stderr)
+    assert.matches("unknown field 'colour' in policy", r.stderr)
     os.remove(path)
     r = cli.run { "--policy", "nosuch", amb_orig, amb_patched }
     assert.are.equal(1, r.status)

@@ -18,9 +18,9 @@ local function sh(cmd)
 end
 
 describe("the rockspec", function()
-  it("lists every C source of src/", function()
+  it("lists every C source of src/ and every Lua module of lua/", function()
     local spec = cli.slurp("rockspec/klp-scm-1.rockspec")
-    local _, listing = sh("ls src/*.c")
+    local _, listing = sh("ls src/*.c; find lua -name '*.lua'")
     for path in listing:gmatch("[^\n]+") do
       assert.truthy(spec:find('"' .. path .. '"', 1, true), path .. " missing from the rockspec")
     end

@@ -16,6 +16,9 @@ local function parser()
   p:option("-p --policy", "Policy: a preset name or a policy file."):default "default"
   p:option("-o --output", "Write the report to FILE (atomically) instead of standard output.")
     :argname "FILE"
+  p:flag("-e --explain", "With every pair, the rule and the evidence that made it.")
+  p:option("-w --why", "Instead of the report, show what each pass did with the symbols of this "
+    .. "name or key (repeatable)."):argname("NAME"):count("*")
   p:flag("--list-policies", "List the preset policies and exit."):action(function()
     for _, name in ipairs(klp.policy.names()) do
       io.stdout:write(("%-10s %s\n"):format(name, klp.policy.presets[name].description))
@@ -48,13 +51,16 @@ local function run(argv)
   if not orig then return fail(err) end
   local patched, perr = klp.open(args.patched)
   if not patched then return fail(perr) end
-  local res, cerr = klp.correlate(orig, patched, args.policy)
+  local why = #args.why > 0 and args.why or nil
+  local res, cerr = klp.correlate(orig, patched, args.policy, { watch = why })
   if not res then return fail(cerr) end
   local chunks
-  if args.format == "json" then
-    chunks = report.json_chunks(res)
+  if why then
+    chunks = { report.why(res, why) }
+  elseif args.format == "json" then
+    chunks = report.json_chunks(res, { explain = args.explain })
   else
-    chunks = { report.text(res, { colour = use_colour(args) }) }
+    chunks = { report.text(res, { colour = use_colour(args), explain = args.explain }) }
   end
   if args.output then
     local wok, werr = core.write_atomic(args.output, chunks)

@@ -12,6 +12,7 @@ local result = require "klp.result"
 local klp = {
   version = core.version,
   policy = policy,
+  passes = require "klp.passes",
   suffix = require "klp.suffix",
 }
 
@@ -33,16 +34,18 @@ local function check_compatible(a, b)
 end
 
 --- Correlates two open ELF files with a policy (a preset name, a policy table
---- or a policy file path; default "default").  Returns a result, or nil and a
+--- or a policy file path; default "default").  opts.watch: names or keys whose
+--- symbols are traced for result:why().  Returns a result, or nil and a
 --- message when the inputs do not fit together or the policy is invalid.
-function klp.correlate(orig, patched, spec)
+function klp.correlate(orig, patched, spec, opts)
   local ok, err = check_compatible(orig, patched)
   if not ok then return nil, err end
   local p, perr = policy.resolve(spec)
   if not p then return nil, perr end
   local c = core.correlator(orig, patched)
-  policy.apply(p, c)
-  return result.new(c, p)
+  local info, aerr = policy.apply(p, c, opts)
+  if not info then return nil, aerr end
+  return result.new(c, p, info)
 end
 
 return klp

@@ -56,7 +56,7 @@ end
 --- strings to write in order: full-kernel objects make documents of tens of
 --- megabytes, which are better not copied into one string.  The large lists
 --- are rendered by the C core; the rest by lua-cjson.
-function M.json_chunks(res)
+function M.json_chunks(res, opts)
   local s, f, c = res:summary(), res:files(), res.correlator
   local head = object {
     { "format", cjson.encode(M.FORMAT) },
@@ -72,6 +72,7 @@ function M.json_chunks(res)
       { "patched_only", file_names(res.patched, f.patched_only) },
     } },
     { "failures", array(res:failures()) },
+    { "notes", array(res.notes) },
     { "summary", cjson.encode {
       pairs = s.pairs, orig_only = s.orig_only, patched_only = s.patched_only,
       ambiguous = s.ambiguous, excluded_orig = s.excluded_orig, excluded_patched = s.excluded_patched,
@@ -80,7 +81,7 @@ function M.json_chunks(res)
   }
   return {
     head:sub(1, -2),
-    ',"pairs":', c:json_pairs(),
+    ',"pairs":', c:json_pairs(opts and opts.explain),
     ',"orig_only":', c:json_unpaired("orig"),
     ',"patched_only":', c:json_unpaired("patched"),
     ",", tail:sub(2), "\n",
@@ -88,8 +89,8 @@ function M.json_chunks(res)
 end
 
 --- The version-1 JSON document as one string.
-function M.json(res)
-  return table.concat(M.json_chunks(res))
+function M.json(res, opts)
+  return table.concat(M.json_chunks(res, opts))
 end
 
 -- ANSI styling, or none.
@@ -108,20 +109,51 @@ local function describe(sym)
   return ("%s (%s %s%s%s)"):format(sym.name, sym.bind, sym.type, undef, where)
 end
 
-local function add_pairs(out, res, st)
+-- Where a symbol's translation unit is known from: its .llvm. suffix or FILE.
+local function unit(res, sym)
+  local _, _, tu = res:key(sym)
+  if tu then return "TU " .. tu end
+  return sym.file and ("FILE " .. sym.file) or "no FILE"
+end
+
+local EVIDENCE = {
+  tu = function(res, o, p) return ("the TU map (%s -> %s) singled it out"):format(unit(res, o), unit(res, p)) end,
+  size = function(_, o) return ("the only candidate of size %d"):format(o.size) end,
+  bind = function() return "the only candidate of the same binding" end,
+  scope = function() return "the only candidate of the same TU-localness" end,
+  file = function() return "the only candidate in the same file" end,
+  llvm = function() return "the only candidate of the same .llvm.-ness" end,
+  positional = function() return "tie broken by position among equal counts" end,
+  first = function() return "the first candidate in symtab order" end,
+}
+
+--- Why a pair was made, in words (--explain).
+function M.explain(res, o, p, rule, evidence)
+  if evidence == "explicit" then return ("paired explicitly (%s)"):format(rule) end
+  local key = res:key(o)
+  local what = o.name == p.name and "same name" or ("same key '%s'"):format(key)
+  if o.bind ~= p.bind then what = what .. (", %s -> %s"):format(o.bind, p.bind) end
+  local scope = o.file and p.file and ("same FILE " .. o.file) or (o.file or p.file) and "one side without FILE" or "no FILE"
+  local why = EVIDENCE[evidence] and EVIDENCE[evidence](res, o, p) or "the only candidate"
+  return ("%s, %s; %s"):format(what, scope, why)
+end
+
+local function add_pairs(out, res, st, explain)
   local by_rule, order = {}, {}
-  for o, p, rule, evidence in res:pairs(true) do
+  for o, p, rule, evidence in res:pairs(not explain) do
     if not by_rule[rule] then
       by_rule[rule] = {}
       order[#order + 1] = rule
     end
     local note = evidence ~= "unique" and ("  [" .. evidence .. "]") or ""
+    if explain then note = "\n        " .. st("dim", M.explain(res, o, p, rule, evidence)) end
     local list = by_rule[rule]
     list[#list + 1] = ("    %s  ->  %s%s"):format(describe(o), describe(p), note)
   end
   if #order == 0 then return end
   out[#out + 1] = ""
-  out[#out + 1] = st("head", "Pairs whose names or bindings differ, or that position decided, by rule:")
+  out[#out + 1] = st("head", explain and "All pairs, by rule, with the evidence that made them:"
+    or "Pairs whose names or bindings differ, or that position decided, by rule:")
   for _, rule in ipairs(order) do
     out[#out + 1] = ("  %s (%d)"):format(rule, #by_rule[rule])
     for _, line in ipairs(by_rule[rule]) do out[#out + 1] = line end
@@ -169,7 +201,15 @@ local function add_ambiguities(out, res, st)
   end
 end
 
---- The text report.  opts.colour enables ANSI colour.
+local function add_notes(out, res, st)
+  if #res.notes == 0 then return end
+  out[#out + 1] = ""
+  out[#out + 1] = st("head", "Policy notes:")
+  for _, n in ipairs(res.notes) do out[#out + 1] = "  " .. n end
+end
+
+--- The text report.  opts.colour enables ANSI colour; opts.explain lists
+--- every pair with the evidence that made it.
 function M.text(res, opts)
   local st = styler(opts and opts.colour)
   local s = res:summary()
@@ -184,7 +224,8 @@ function M.text(res, opts)
       :format(s.pairs, s.positional, s.orig_only, s.patched_only, s.ambiguous, s.clone_changes,
         s.excluded_orig, s.excluded_patched),
   }
-  add_pairs(out, res, st)
+  add_pairs(out, res, st, opts and opts.explain)
+  add_notes(out, res, st)
   add_files(out, res, st)
   add_clones(out, res, st)
   add_list(out, "Only in orig (removed)", res:orig_only(), st, "bad")
@@ -197,6 +238,74 @@ function M.text(res, opts)
       table.concat(failures, "; ")))
   end
   out[#out + 1] = ""
+  return table.concat(out, "\n")
+end
+
+-- "name [index] (bind type, FILE)"
+local function ident(sym)
+  return ("%s [%d] (%s %s%s)"):format(sym.name, sym.index, sym.bind, sym.type,
+    sym.file and (", " .. sym.file) or "")
+end
+
+--- What klp did with every symbol named (or keyed) as one of `names`, pass
+--- by pass (--why).  The result must come from klp.correlate(..., {watch = names}).
+function M.why(res, names)
+  local c, out = res.correlator, {}
+  local events = {}
+  for _, e in ipairs(c:trace()) do
+    local k = e.side .. e.index
+    events[k] = events[k] or {}
+    table.insert(events[k], e)
+  end
+  for _, name in ipairs(names) do
+    local seen = {}
+    for _, side in ipairs { "orig", "patched" } do
+      local elf, other = res[side], side == "orig" and res.patched or res.orig
+      local list = {}
+      for _, how in ipairs { "name", "key" } do
+        for _, i in ipairs(c:lookup(side, name, how)) do
+          if not seen[side .. i] then
+            seen[side .. i] = true
+            list[#list + 1] = i
+          end
+        end
+      end
+      table.sort(list)
+      for _, i in ipairs(list) do
+        local sym = elf:symbol(i)
+        local key, base, tu, numbered, excluded = c:key(side, i)
+        out[#out + 1] = ("%s %s"):format(side, ident(sym))
+        out[#out + 1] = ("  key %s%s%s%s"):format(key, base ~= key and (", base " .. base) or "",
+          tu and (", TU " .. tu) or "", numbered and ", renumbered" or "")
+        if excluded or sym.type == "file" or sym.type == "section" then
+          out[#out + 1] = "  excluded: never correlated under this policy"
+        end
+        for _, e in ipairs(events[side .. i] or {}) do
+          local cands = {}
+          for k, j in ipairs(e.candidates) do cands[k] = ("%s [%d]"):format(other:symbol(j).name, j) end
+          if e.ncandidates > #e.candidates then cands[#cands + 1] = ("... %d in all"):format(e.ncandidates) end
+          local line = ("  pass %-12s %s"):format(e.rule .. ":", e.outcome)
+          if e.outcome == "paired" then
+            line = line .. (" with %s [%d] (%s)"):format(other:symbol(e.twin).name, e.twin, e.evidence)
+            if e.ncandidates > 1 then line = line .. " among " .. table.concat(cands, ", ") end
+          elseif #cands > 0 then
+            line = line .. ": candidates " .. table.concat(cands, ", ")
+          end
+          out[#out + 1] = line
+        end
+        local twin, rule, evidence = res:twin(sym)
+        if twin then
+          out[#out + 1] = ("  => paired with %s by %s (%s)"):format(ident(twin), rule, evidence)
+        elseif not excluded then
+          local cands = c:candidates(side, i)
+          out[#out + 1] = #cands > 0 and ("  => unpaired: ambiguous among %d candidates"):format(#cands)
+            or "  => unpaired: no candidate on the other side"
+        end
+      end
+    end
+    if not next(seen) then out[#out + 1] = ("no symbol named or keyed '%s' on either side"):format(name) end
+    out[#out + 1] = ""
+  end
   return table.concat(out, "\n")
 end
 

@@ -7,9 +7,10 @@ Result.__index = Result
 
 local M = {}
 
---- Wraps a correlator that a policy has run on.
-function M.new(c, p)
-  local self = setmetatable({ correlator = c, policy = p }, Result)
+--- Wraps a correlator that a policy has run on (info: what policy.apply said).
+function M.new(c, p, info)
+  local self = setmetatable({ correlator = c, policy = p, notes = info.notes or {},
+                              file_mismatch = info.file_mismatch }, Result)
   self.orig, self.patched = c:elf("orig"), c:elf("patched")
   return self
 end
@@ -102,7 +103,8 @@ end
 
 --- Why the policy rejects this result: a list of messages, empty when accepted.
 function Result:failures()
-  return policy.verdict(self.policy, self:summary(), self:files())
+  if not self._failures then self._failures = policy.verdict(self.policy, self) end
+  return self._failures
 end
 
 return M

@@ -7,7 +7,8 @@
 --   "clone"  a compiler clone kind (.isra.N, .constprop.N, .part.N, .cold, ...):
 --            kept in the key without its number, so foo and foo.isra.0 differ
 --            but foo.isra.0 and foo.isra.3 do not;
---   "strip"  a renumberable counter (name.N): dropped from the key.
+--   "strip"  a renumberable counter (name.N): dropped from the key;
+--   "exclude" the symbol is never correlated.
 -- Base rules then rewrite the base: "counters" strips the trailing counters of
 -- nested __UNIQUE_ID_ names; "exclude" marks compiler-made statics.
 local lpeg = require "lpeg"
@@ -115,7 +116,7 @@ function M.compile(suffixes, bases)
       local b, numbered, excluded = rebase(name, false)
       return b ~= name and b or nil, nil, nil, numbered, excluded
     end
-    local clones, tu, numbered = "", nil, false
+    local clones, tu, numbered, dropped = "", nil, false, false
     local n = select("#", ...)
     for i = 1, n, 3 do
       local action, kind, value = select(i, ...)
@@ -124,12 +125,15 @@ function M.compile(suffixes, bases)
       elseif action == "clone" then
         clones = clones .. "." .. kind
         numbered = numbered or value ~= false
+      elseif action == "exclude" then
+        dropped = true
       else
         numbered = true
       end
     end
     local excluded
     base, numbered, excluded = rebase(base, numbered)
+    excluded = excluded or dropped
     local key = base .. clones
     return key ~= name and key or nil, clones ~= "" and base or nil, tu, numbered, excluded
   end

@@ -1,0 +1,40 @@
+-- kpatch: the name comparison of kpatch create-diff-object
+-- (kpatch_mangled_strcmp): digit runs after a dot are ignored and one extra
+-- .N tail is allowed; names with .str1. compare exactly; __UNIQUE_ID_ names
+-- may differ in their first digit run.  Pairs are made greedily: each orig
+-- symbol takes the first patched symbol of the same type and mangled name,
+-- in symtab order, whatever its FILE.  Its special statics are never
+-- correlated.
+local statics = {
+  __key = true, __warned = true, __already_done = true, __func__ = true, __FUNCTION__ = true,
+  _rs = true, CSWTCH = true, _entry = true,
+}
+
+local function key(name, stype)
+  local stem = name:match("^(.-)%.%d+$") or name
+  local var = stem:match("^[^.]+%.([^.]+)$") or stem
+  local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
+  if name:find(".str1.", 1, true) then return nil, nil, nil, false, excluded end
+  if name:sub(1, 12) == "__UNIQUE_ID_" or name:find("__UNIQUE_ID_ddebug", 1, true) then
+    local k = stem:gsub("%d+", "#", 1)
+    return k, nil, nil, k ~= name, excluded
+  end
+  local k = stem:gsub("%.%d+", ".#")
+  return k ~= name and k or nil, nil, nil, k ~= name, excluded
+end
+
+return {
+  name = "kpatch",
+  description = "kpatch create-diff-object: mangled names, greedy first match, no FILE scoping",
+  keyer = { key = key, triggers = { contains = { "." }, prefixes = { "__UNIQUE_ID_" } } },
+  exclude = {
+    prefixes = { ".L", "$x", "$d" },
+    sections = { ".data.once", "__verbose", "__dyndbg" },
+    section_prefixes = { ".data..L__unnamed" },
+  },
+  files = "align",
+  tu_map = "consistent",
+  ties = "positional",
+  passes = { { rule = "kpatch", key = "key", file = "any", greedy = true } },
+  fail_on = {},
+}

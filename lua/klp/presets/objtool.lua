@@ -1,0 +1,69 @@
+-- objtool: the correlation of upstream objtool `klp diff` (Linux, May 2026
+-- rewrite), so a team can see what the kernel's own tool would do.
+--   * demangling of FUNC and OBJECT names only: cut at the first .llvm.;
+--     names with a '.' or starting with __UNIQUE_ID_ lose their trailing digits,
+--     dots and underscores; everything else keeps its name;
+--   * FILE symbols pair in order, and a mismatch fails;
+--   * repeated until nothing pairs: a candidate unique at the first level
+--     (same demangled name and type, files compatible), else among the same
+--     TU-localness, else also strictly the same file; then the .llvm. suffix
+--     map, where the first pair of a TU wins;
+--   * finally position among equal counts of the same TU-localness and
+--     .llvm.-ness.
+-- Not reproduced: its checksum level (klp has no checksums yet).
+local SHF_STRINGS = 0x20
+
+local statics = {
+  __already_done = true, __func__ = true, __key = true, __warned = true, _entry = true,
+  _entry_ptr = true, _rs = true, descriptor = true, CSWTCH = true,
+}
+
+-- objtool's demangling, plus its static-local exclusion (var.N, func.var[.N]).
+local function key(name, stype)
+  local base, stem, var, n
+  stem = name:match("^(.-)%.%d+$") or name
+  var = stem:match("^[^.]+%.([^.]+)$") or stem
+  local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
+  if stype ~= "func" and stype ~= "object" then return nil, nil, nil, false, excluded end
+  local cut = name:find(".llvm.", 1, true)
+  if cut then return name:sub(1, cut - 1), nil, name:sub(cut + 6), false, excluded end
+  if not (name:find(".", 1, true) or name:sub(1, 12) == "__UNIQUE_ID_") then
+    return nil, nil, nil, false, excluded
+  end
+  base = name:gsub("[%d%._]+$", "")
+  n = base ~= name
+  if base == "" then return nil, nil, nil, false, excluded end
+  return base, nil, nil, n, excluded
+end
+
+return {
+  name = "objtool",
+  description = "upstream objtool klp diff correlation, positional fallback included",
+  keyer = { key = key, triggers = { contains = { "." }, prefixes = { "__UNIQUE_ID_" } } },
+  exclude = {
+    abs = true,
+    prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "__initcall__", "__initstub__" },
+    sections = {
+      ".altinstructions", ".altinstr_replacement", ".altinstr_aux", ".kcfi_traps", ".smp_locks",
+      "__bug_table", "__ex_table", "__jump_table", "__mcount_loc", ".static_call_sites", ".data..once",
+    },
+    section_prefixes = { ".discard.", ".rodata.cst" },
+    section_flags = SHF_STRINGS,
+    -- Anonymous rodata: what is not an OBJECT in a .rodata section.
+    predicate = function(sym)
+      return sym.type ~= "object" and (sym.section or ""):sub(1, 7) == ".rodata"
+    end,
+  },
+  files = "in-order",
+  tu_map = "first",
+  ties = "positional",
+  passes = {
+    { loop = {
+      { rule = "find_twin", key = "key", file = "compatible", refine = { "scope", "file" }, cumulative = true },
+      { rule = "suffix_map", key = "key", file = "compatible", refine = { "tu" } },
+    } },
+    { rule = "positional", key = "key", file = "compatible", positional = true,
+      positional_match = { "scope", "llvm" } },
+  },
+  fail_on = { file_mismatch = true },
+}
