@@ -91,7 +91,7 @@ test-asan: $(ASAN_MODULE)
 # memcheck; an error or a definite leak makes that process exit 99.
 valgrind: $(MODULE)
 	@mkdir -p $(BUILD)/valgrind/bin
-	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect %s "$$@"\n' \
+	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect %s "$$@"\n' \
 	  "$$(command -v $(LUA))" > $(BUILD)/valgrind/bin/$(LUA)
 	@chmod +x $(BUILD)/valgrind/bin/$(LUA)
 	PATH="$(CURDIR)/$(BUILD)/valgrind/bin:$$PATH" $(BUSTED)

@@ -86,6 +86,7 @@ void corr_free(corr *c)
 	}
 	free(c->map_tu);
 	free(c->map_file);
+	free(c->file_positional);
 	free(c->forbidden);
 	corr_free_events(c);
 	for (size_t i = 0; i < c->nrules; i++)
@@ -229,17 +230,20 @@ int corr_own_key(corr *c, corr_keyresult *r)
 	return 0;
 }
 
-int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
-		     void *ud)
+size_t corr_key_memo_slots(const corr *c)
 {
 	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols, cap = 16;
 	while (cap < 2 * total)
 		cap <<= 1;
+	return cap;
+}
+
+int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
+		     void *ud, uint32_t *memo, size_t cap)
+{
 	/* Memo: (name, type) -> first symbol (side in the top bit) that was keyed. */
-	uint32_t *memo = malloc(cap * sizeof *memo);
-	if (!memo)
-		return -1;
 	memset(memo, 0xff, cap * sizeof *memo);
+	c->analysed = 0;
 	int rc = 0;
 	for (int s = 0; s < 2 && rc == 0; s++) {
 		const kelf *k = c->side[s].k;
@@ -267,12 +271,13 @@ int corr_assign_keys(corr *c, const char *const *contains, const char *const *pr
 			rc = apply_key(c, s, i, &r);
 		}
 	}
-	free(memo);
 	return rc;
 }
 
 void corr_exclude(corr *c, int side, uint32_t i)
 {
+	if (c->side[side].syms[i].twin != CORR_NONE)
+		return; /* a pair stands; exclusions come before passes */
 	c->side[side].syms[i].flags |= CS_EXCLUDED;
 	c->analysed = 0;
 }
@@ -294,66 +299,156 @@ int corr_eligible(const corr *c, int side, uint32_t i)
 }
 
 /* Pairs FILE symbols i and j and seeds the orig->patched file map. */
-static void pair_files(corr *c, size_t i, size_t j)
+static void pair_files(corr *c, size_t i, size_t j, int positional)
 {
 	c->side[0].file_pair[i] = (int32_t)j;
 	c->side[1].file_pair[j] = (int32_t)i;
 	c->map_file[i + 1] = (uint32_t)j + 1;
+	c->file_positional[i] = (uint8_t)positional;
 }
 
-/* Counts how many eligible locals of orig file fa have a same-key local in
- * patched file fb: the evidence used when FILE names repeat unevenly. */
-static size_t file_overlap(const corr *c, const corr_index *pidx, size_t fa, size_t fb)
+/* A local key found in more files of one name than this tells them nothing. */
+#define MAX_KEY_FILES 8
+/* Index chain steps per local looked up, so that no input makes this quadratic. */
+#define MAX_CHAIN_STEPS 256
+
+typedef struct file_hit {
+	uint32_t score, i, j;
+} file_hit;
+
+static int hit_by_pair(const void *x, const void *y)
 {
-	const kelf *ka = c->side[0].k;
-	size_t n = 0;
-	size_t end = fa + 1 < ka->nfiles ? ka->files[fa + 1] : ka->nsymbols;
-	for (size_t i = ka->files[fa] + 1; i < end; i++) {
-		if (ka->symbols[i].file != (int32_t)fa || !corr_eligible(c, 0, (uint32_t)i))
-			continue;
-		uint64_t h = c->side[0].syms[i].key_hash;
-		for (uint32_t j = corr_index_first(pidx, h); j != CORR_INDEX_END; j = corr_index_next(pidx, j)) {
-			if (c->side[1].k->symbols[j].file == (int32_t)fb &&
-			    corr_sel_equal(c, 0, (uint32_t)i, 1, j, INDEX_KEY)) {
-				n++;
-				break;
+	const file_hit *a = x, *b = y;
+	if (a->i != b->i)
+		return a->i < b->i ? -1 : 1;
+	return a->j < b->j ? -1 : a->j > b->j;
+}
+
+/* Best score first; among equals, the pair closest in position. */
+static int hit_by_score(const void *x, const void *y)
+{
+	const file_hit *a = x, *b = y;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	uint32_t da = a->i > a->j ? a->i - a->j : a->j - a->i, db = b->i > b->j ? b->i - b->j : b->j - b->i;
+	if (da != db)
+		return da < db ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Collects (i, j) for every local of orig file fa[i] whose key a local of
+ * patched file fb[j] shares; jpos maps a patched file to its j, or -1. */
+static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jpos, const uint32_t *fa,
+			size_t na, file_hit **out, size_t *nout)
+{
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	size_t n = 0, cap = 64;
+	file_hit *hits = malloc(cap * sizeof *hits);
+	if (!hits)
+		return -1;
+	for (size_t i = 0; i < na; i++) {
+		size_t end = fa[i] + 1 < ka->nfiles ? ka->files[fa[i] + 1] : ka->nsymbols;
+		for (size_t a = ka->files[fa[i]] + 1; a < end; a++) {
+			if (!corr_eligible(c, 0, (uint32_t)a))
+				continue;
+			uint32_t js[MAX_KEY_FILES + 1];
+			size_t nj = 0, steps = 0;
+			uint32_t b = corr_index_first(pidx, c->side[0].syms[a].key_hash);
+			for (; b != CORR_INDEX_END && nj <= MAX_KEY_FILES && steps < MAX_CHAIN_STEPS;
+			     b = corr_index_next(pidx, b), steps++) {
+				int32_t g = kb->symbols[b].file;
+				if (g == KELF_NO_FILE || jpos[g] < 0 || !corr_sel_equal(c, 0, (uint32_t)a, 1, b, INDEX_KEY))
+					continue;
+				int seen = 0;
+				for (size_t k = 0; k < nj; k++)
+					seen |= js[k] == (uint32_t)jpos[g];
+				if (!seen)
+					js[nj++] = (uint32_t)jpos[g];
+			}
+			if (nj > MAX_KEY_FILES || steps >= MAX_CHAIN_STEPS)
+				continue;
+			for (size_t k = 0; k < nj; k++) {
+				if (n == cap) {
+					file_hit *more = realloc(hits, 2 * cap * sizeof *hits);
+					if (!more) {
+						free(hits);
+						return -1;
+					}
+					hits = more;
+					cap *= 2;
+				}
+				hits[n++] = (file_hit){ 1, (uint32_t)i, js[k] };
 			}
 		}
 	}
-	return n;
+	*out = hits;
+	*nout = n;
+	return 0;
+}
+
+/* Whether an unassigned entry after the one at k scores the same and shares
+ * its orig or patched file: then position, not evidence, chose between them. */
+static int tied(const corr *c, const file_hit *h, size_t n, size_t k, const uint32_t *fa, const uint32_t *fb)
+{
+	for (size_t m = k + 1; m < n && m < k + 64 && h[m].score == h[k].score; m++)
+		if ((h[m].i == h[k].i && c->side[1].file_pair[fb[h[m].j]] == CORR_NONE) ||
+		    (h[m].j == h[k].j && c->side[0].file_pair[fa[h[m].i]] == CORR_NONE))
+			return 1;
+	return 0;
 }
 
 /* Pairs the FILE symbols of one name that occurs na times in orig and nb in
- * patched: in order when the counts agree, else by the most shared local keys. */
-static int align_name(corr *c, const corr_index *pidx, const uint32_t *fa, size_t na, const uint32_t *fb,
-		      size_t nb)
+ * patched.  Once on each side: by name.  Otherwise by the local keys their
+ * blocks share, best first; what that leaves pairs by position only where
+ * the counts left agree.  Pairs that position decided are marked so. */
+static int align_name(corr *c, const corr_index *pidx, int32_t *jpos, const uint32_t *fa, size_t na,
+		      const uint32_t *fb, size_t nb)
 {
-	if (na == nb) {
-		for (size_t i = 0; i < na; i++)
-			pair_files(c, fa[i], fb[i]);
+	if (na == 1 && nb == 1) {
+		pair_files(c, fa[0], fb[0], 0);
 		return 0;
 	}
-	size_t *score = malloc((na * nb + 1) * sizeof *score);
-	if (!score)
+	if (na == 0 || nb == 0)
+		return 0;
+	for (size_t j = 0; j < nb; j++)
+		jpos[fb[j]] = (int32_t)j;
+	file_hit *h = NULL;
+	size_t n = 0;
+	int rc = collect_hits(c, pidx, jpos, fa, na, &h, &n);
+	for (size_t j = 0; j < nb; j++)
+		jpos[fb[j]] = -1;
+	if (rc != 0)
 		return -1;
-	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nb; j++)
-			score[i * nb + j] = file_overlap(c, pidx, fa[i], fb[j]);
-	for (;;) {
-		size_t best = 0, bi = 0, bj = 0;
-		for (size_t i = 0; i < na; i++)
-			for (size_t j = 0; j < nb; j++)
-				if (score[i * nb + j] > best && c->side[0].file_pair[fa[i]] == CORR_NONE &&
-				    c->side[1].file_pair[fb[j]] == CORR_NONE) {
-					best = score[i * nb + j];
-					bi = i;
-					bj = j;
-				}
-		if (best == 0)
-			break;
-		pair_files(c, fa[bi], fb[bj]);
+	/* Count equal (i, j) hits into scores. */
+	qsort(h, n, sizeof *h, hit_by_pair);
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (m > 0 && h[m - 1].i == h[k].i && h[m - 1].j == h[k].j)
+			h[m - 1].score++;
+		else
+			h[m++] = h[k];
 	}
-	free(score);
+	qsort(h, m, sizeof *h, hit_by_score);
+	for (size_t k = 0; k < m; k++) {
+		uint32_t a = fa[h[k].i], b = fb[h[k].j];
+		if (c->side[0].file_pair[a] == CORR_NONE && c->side[1].file_pair[b] == CORR_NONE)
+			pair_files(c, a, b, tied(c, h, m, k, fa, fb));
+	}
+	free(h);
+	size_t left_a = 0, left_b = 0;
+	for (size_t i = 0; i < na; i++)
+		left_a += c->side[0].file_pair[fa[i]] == CORR_NONE;
+	for (size_t j = 0; j < nb; j++)
+		left_b += c->side[1].file_pair[fb[j]] == CORR_NONE;
+	if (left_a == left_b) {
+		for (size_t i = 0, j = 0; i < na; i++) {
+			if (c->side[0].file_pair[fa[i]] != CORR_NONE)
+				continue;
+			while (c->side[1].file_pair[fb[j]] != CORR_NONE)
+				j++;
+			pair_files(c, fa[i], fb[j++], 1);
+		}
+	}
 	return 0;
 }
 
@@ -381,10 +476,13 @@ static int align_by_name(corr *c)
 	size_t n = k[0]->nfiles + k[1]->nfiles;
 	file_ref *refs = malloc((n ? n : 1) * sizeof *refs);
 	uint32_t *pos = malloc((n ? n : 1) * sizeof *pos);
+	int32_t *jpos = malloc((k[1]->nfiles ? k[1]->nfiles : 1) * sizeof *jpos);
 	corr_index pidx = { 0 };
 	int rc = -1;
-	if (!refs || !pos || corr_index_build(&pidx, c, 1, INDEX_KEY) != 0)
+	if (!refs || !pos || !jpos || corr_index_build(&pidx, c, 1, INDEX_KEY) != 0)
 		goto out;
+	for (size_t j = 0; j < k[1]->nfiles; j++)
+		jpos[j] = -1;
 	size_t m = 0;
 	for (uint32_t s = 0; s < 2; s++)
 		for (uint32_t i = 0; i < k[s]->nfiles; i++)
@@ -397,7 +495,7 @@ static int align_by_name(corr *c)
 			na += refs[j].side == 0;
 			j++;
 		}
-		if (align_name(c, &pidx, pos, na, pos + na, j - i - na) != 0)
+		if (align_name(c, &pidx, jpos, pos, na, pos + na, j - i - na) != 0)
 			goto out;
 		i = j;
 	}
@@ -406,6 +504,7 @@ out:
 	corr_index_free(&pidx);
 	free(refs);
 	free(pos);
+	free(jpos);
 	return rc;
 }
 
@@ -421,7 +520,7 @@ static void align_in_order(corr *c, char *msg, size_t msglen)
 			snprintf(msg, msglen, "FILE symbol mismatch: %s != %s", a ? a : "NULL", b ? b : "NULL");
 			return;
 		}
-		pair_files(c, i, i);
+		pair_files(c, i, i, 0);
 	}
 }
 
@@ -435,7 +534,10 @@ int corr_align_files(corr *c, int in_order, char *msg, size_t msglen)
 	free(c->map_file);
 	c->map_tu = calloc(c->nunits_orig, sizeof *c->map_tu);
 	c->map_file = calloc(c->nunits_orig, sizeof *c->map_file);
-	if (!c->map_tu || !c->map_file)
+	free(c->file_positional);
+	c->file_positional = calloc(ka->nfiles ? ka->nfiles : 1, 1);
+	c->analysed = 0;
+	if (!c->map_tu || !c->map_file || !c->file_positional)
 		return -1;
 	for (size_t i = 0; i < ka->nfiles; i++)
 		c->side[0].file_pair[i] = CORR_NONE;
@@ -443,15 +545,6 @@ int corr_align_files(corr *c, int in_order, char *msg, size_t msglen)
 		c->side[1].file_pair[j] = CORR_NONE;
 	if (in_order) {
 		align_in_order(c, msg, msglen);
-		return 0;
-	}
-	/* The common case: identical FILE lists pair one to one. */
-	int same = ka->nfiles == kb->nfiles;
-	for (size_t i = 0; same && i < ka->nfiles; i++)
-		same = strcmp(ka->symbols[ka->files[i]].name, kb->symbols[kb->files[i]].name) == 0;
-	if (same) {
-		for (size_t i = 0; i < ka->nfiles; i++)
-			pair_files(c, i, i);
 		return 0;
 	}
 	return align_by_name(c);

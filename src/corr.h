@@ -133,7 +133,8 @@ typedef struct corr_side {
 typedef struct corr_ambiguity {
 	int side;
 	uint32_t index;
-	uint32_t ncand;
+	uint32_t ncand;     /* listed in cand (at most 64) */
+	uint32_t total;     /* candidates in all */
 	uint32_t *cand;
 } corr_ambiguity;
 
@@ -145,6 +146,7 @@ typedef struct corr_clone_change {
 typedef struct corr {
 	corr_side side[2];
 	uint32_t *map_tu, *map_file;   /* orig unit -> patched unit learned from pairs */
+	uint8_t *file_positional;      /* per orig FILE: its pair was decided by position */
 	size_t nunits_orig;
 	char **rules;
 	size_t nrules;
@@ -186,10 +188,14 @@ int corr_own_key(corr *c, corr_keyresult *r);
 
 /* Keys every eligible symbol whose name contains one of `contains` or starts
  * with one of `prefixes` (NULL-terminated lists), calling fn once per distinct
- * name and type; other symbols keep their name as key.  Returns 0, -1 when out of
- * memory, or fn's non-zero result. */
+ * name and type; other symbols keep their name as key.  memo is scratch space
+ * of corr_key_memo_slots() entries, owned by the caller.  Returns 0, -1 when
+ * out of memory, or fn's non-zero result. */
 int corr_assign_keys(corr *c, const char *const *contains, const char *const *prefixes, corr_keyfn fn,
-		     void *ud);
+		     void *ud, uint32_t *memo, size_t memo_slots);
+
+/* The number of memo slots corr_assign_keys needs (a power of two). */
+size_t corr_key_memo_slots(const corr *c);
 
 /* The TU suffix of a symbol, or NULL. */
 const char *corr_tu_name(const corr *c, int side, uint32_t i);
@@ -211,10 +217,12 @@ typedef struct corr_exclusion {
 int corr_exclude_matching(corr *c, const corr_exclusion *x);
 
 /* Pairs FILE symbols and seeds the unit maps; call after keys are set.  By
- * default, identical lists pair in order, others by name and, where a name
- * repeats unevenly, by shared local keys.  With in_order, FILE symbols pair in
- * order only while names agree; the first mismatch is described in msg (left
- * empty otherwise).  Returns -1 when out of memory. */
+ * default, a name found once on each side pairs by name; repeated names (GCC
+ * and clang write basenames: core.c, main.c) pair by the local keys their
+ * blocks share, then by position between equal counts, marked in
+ * file_positional.  With in_order, FILE symbols pair in order only while
+ * names agree; the first mismatch is described in msg (left empty otherwise).
+ * Returns -1 when out of memory. */
 int corr_align_files(corr *c, int in_order, char *msg, size_t msglen);
 
 /* Runs one pass; returns the number of pairs it made, or -1 on ENOMEM. */

@@ -271,8 +271,11 @@ static int load_symbols(loader *ld)
 	if (sec->size % entsize != 0)
 		return fail(ld, "symbol table size %llu is not a multiple of its entry size %zu",
 			    (unsigned long long)sec->size, entsize);
-	if (sec->link >= k->nsections)
+	if (sec->link == 0 || sec->link >= k->nsections)
 		return fail(ld, "symbol table's string table index %u out of range", (unsigned)sec->link);
+	if (sec->size / entsize > INT32_MAX)
+		return fail(ld, "symbol table of %llu entries is larger than klp handles",
+			    (unsigned long long)(sec->size / entsize));
 	size_t strsize;
 	const char *strs = string_table(ld, sec->link, "symbol string table", &strsize);
 	if (!strs)
@@ -321,7 +324,8 @@ static int check_ident(loader *ld)
 static int open_file(loader *ld, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(ld, "%s", strerror(errno));
 	ld->k->fd = fd;
@@ -365,6 +369,15 @@ kelf *kelf_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return k;
+}
+
+void kelf_release_file(kelf *k)
+{
+	if (k->elf)
+		elf_cntl(k->elf, ELF_C_FDDONE);
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
 }
 
 void kelf_close(kelf *k)

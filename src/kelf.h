@@ -56,6 +56,9 @@ typedef struct kelf {
 kelf *kelf_open(const char *path, char *err, size_t errlen);
 void kelf_close(kelf *k);
 
+/* Gives back the file descriptor; the loaded arrays stay usable. */
+void kelf_release_file(kelf *k);
+
 /* Name of the section a symbol is defined in, or NULL (undefined, ABS, ...). */
 const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);
 

@@ -13,13 +13,19 @@
 #define KLP_SYMBOL_MT "klp.symbol"
 #define KLP_CORRELATOR_MT "klp.correlator"
 
-/* The userdata behind a klp.elf handle; k is NULL once closed. */
+/* The userdata behind a klp.elf handle.  close() only marks it closed (and
+ * gives back the file descriptor): the arrays stay until __gc, so a C function
+ * that a Lua callback interrupts never finds them freed under its feet. */
 typedef struct klp_elf {
 	kelf *k;
+	int closed;
 } klp_elf;
 
 /* Returns the open kelf at idx, raising a Lua error when it is closed. */
 kelf *klp_check_elf(lua_State *L, int idx);
+
+/* The kelf of the klp.elf at idx, or NULL when it is not one or is closed. */
+kelf *klp_test_elf(lua_State *L, int idx);
 
 /* Pushes a klp.symbol for symbol i of the klp.elf at elf_idx. */
 void klp_push_symbol(lua_State *L, int elf_idx, uint32_t i);

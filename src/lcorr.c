@@ -20,7 +20,7 @@ static corr *check_corr(lua_State *L, int idx)
 		lua_getiuservalue(L, idx, s + 1);
 		klp_elf *e = lua_touserdata(L, -1);
 		lua_pop(L, 1);
-		if (!e || e->k != kc->c->side[s].k)
+		if (!e || e->closed || e->k != kc->c->side[s].k)
 			luaL_argerror(L, idx, "an ELF file of this correlator was closed");
 	}
 	return kc->c;
@@ -70,23 +70,32 @@ static int klp_correlator_gc(lua_State *L)
 	return 0;
 }
 
-/* Reads t[field] as an array of strings into a NULL-terminated vector kept as
- * a userdata on the stack (so it is freed with the stack). */
+/* Reads t[field], nil or an array of strings, into a NULL-terminated vector
+ * whose strings are copied into the same block: a userdata left on the stack,
+ * so nothing a callback does to the table can free them under the engine. */
 static const char **string_list(lua_State *L, int t, const char *field)
 {
 	lua_getfield(L, t, field);
 	int lt = lua_absindex(L, -1);
-	size_t n = lua_istable(L, lt) ? lua_rawlen(L, lt) : 0;
 	if (!lua_isnil(L, lt) && !lua_istable(L, lt))
 		luaL_error(L, "'%s' must be a list of strings", field);
-	const char **v = lua_newuserdatauv(L, (n + 1) * sizeof *v, 1);
-	lua_pushvalue(L, lt);
-	lua_setiuservalue(L, -2, 1); /* keeps the strings alive */
+	size_t n = lua_istable(L, lt) ? lua_rawlen(L, lt) : 0, bytes = 0;
 	for (size_t i = 0; i < n; i++) {
 		lua_rawgeti(L, lt, (lua_Integer)i + 1);
 		if (lua_type(L, -1) != LUA_TSTRING)
 			luaL_error(L, "'%s' must be a list of strings", field);
-		v[i] = lua_tostring(L, -1);
+		bytes += lua_rawlen(L, -1) + 1;
+		lua_pop(L, 1);
+	}
+	const char **v = lua_newuserdatauv(L, (n + 1) * sizeof *v + bytes, 0);
+	char *text = (char *)(v + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, lt, (lua_Integer)i + 1);
+		size_t len;
+		const char *str = lua_tolstring(L, -1, &len);
+		memcpy(text, str, len + 1);
+		v[i] = text;
+		text += len + 1;
 		lua_pop(L, 1);
 	}
 	v[n] = NULL;
@@ -121,14 +130,18 @@ static int call_keyfn(void *ud, const char *name, size_t len, unsigned stt, corr
 		*lens[i] = 0;
 		if (lua_isnil(L, idx))
 			continue;
-		if (lua_type(L, idx) != LUA_TSTRING) {
-			lua_pushfstring(L, "key function returned a %s as %s for '%s'", luaL_typename(L, idx),
-					what[i], name);
+		const char *problem = lua_type(L, idx) != LUA_TSTRING ? luaL_typename(L, idx) : NULL;
+		if (!problem) {
+			*str[i] = lua_tolstring(L, idx, lens[i]);
+			if (strlen(*str[i]) != *lens[i])
+				problem = "string with a NUL byte";
+		}
+		if (problem) {
+			lua_pushfstring(L, "key function returned a %s as %s for '%s'", problem, what[i], name);
 			lua_replace(L, -6); /* the message replaces the first result ... */
 			lua_pop(L, 4);      /* ... and the others go */
 			return 1;
 		}
-		*str[i] = lua_tolstring(L, idx, lens[i]);
 	}
 	r->numbered = lua_toboolean(L, -2);
 	r->excluded = lua_toboolean(L, -1);
@@ -149,7 +162,10 @@ static int klp_correlator_assign_keys(lua_State *L)
 	const char **contains = string_list(L, 3, "contains");
 	const char **prefixes = string_list(L, 3, "prefixes");
 	keyfn_call k = { L, 2, c };
-	int rc = corr_assign_keys(c, contains, prefixes, call_keyfn, &k);
+	/* The memo is a userdata: a Lua error inside keyfn cannot leak it. */
+	size_t slots = corr_key_memo_slots(c);
+	uint32_t *memo = lua_newuserdatauv(L, slots * sizeof *memo, 0);
+	int rc = corr_assign_keys(c, contains, prefixes, call_keyfn, &k, memo, slots);
 	if (rc > 0)
 		return lua_error(L);
 	if (rc < 0)
@@ -452,7 +468,8 @@ static void analyse(lua_State *L, corr *c)
 		raise_nomem(L);
 }
 
-/* corr:ambiguities() -> array of {side=, index=, candidates={...}} */
+/* corr:ambiguities() -> array of {side=, index=, ncandidates=, candidates={...}}
+ * (candidates lists at most 64 of them) */
 static int klp_correlator_ambiguities(lua_State *L)
 {
 	corr *c = check_corr(L, 1);
@@ -464,6 +481,7 @@ static int klp_correlator_ambiguities(lua_State *L)
 		lua_pushstring(L, a->side == 0 ? "orig" : "patched");
 		lua_setfield(L, -2, "side");
 		set_int(L, "index", a->index);
+		set_int(L, "ncandidates", a->total);
 		lua_createtable(L, (int)a->ncand, 0);
 		for (uint32_t k = 0; k < a->ncand; k++) {
 			lua_pushinteger(L, a->cand[k]);
@@ -503,8 +521,8 @@ static void push_lone_files(lua_State *L, const corr *c, int s)
 		}
 }
 
-/* corr:files() -> {pairs = {{orig=, patched=}...}, orig_only = {...}, patched_only = {...}}
- * (FILE symbol indices) */
+/* corr:files() -> {pairs = {{orig=, patched=, positional=}...}, orig_only = {...},
+ * patched_only = {...}} (FILE symbol indices; positional: position decided) */
 static int klp_correlator_files(lua_State *L)
 {
 	corr *c = check_corr(L, 1);
@@ -516,9 +534,11 @@ static int klp_correlator_files(lua_State *L)
 		int32_t g = c->side[0].file_pair[f];
 		if (g == CORR_NONE)
 			continue;
-		lua_createtable(L, 0, 2);
+		lua_createtable(L, 0, 3);
 		set_int(L, "orig", ka->files[f]);
 		set_int(L, "patched", kb->files[g]);
+		lua_pushboolean(L, c->file_positional && c->file_positional[f]);
+		lua_setfield(L, -2, "positional");
 		lua_rawseti(L, -2, ++n);
 	}
 	lua_setfield(L, -2, "pairs");
@@ -547,7 +567,11 @@ static int klp_correlator_summary(lua_State *L)
 				positional += cs->evidence == EV_POSITIONAL;
 			}
 		}
-	lua_createtable(L, 0, 8);
+	lua_Integer positional_files = 0;
+	for (size_t f = 0; c->file_positional && f < c->side[0].k->nfiles; f++)
+		positional_files += c->file_positional[f] && c->side[0].file_pair[f] != CORR_NONE;
+	lua_createtable(L, 0, 9);
+	set_int(L, "positional_files", positional_files);
 	set_int(L, "pairs", pairs);
 	set_int(L, "orig_only", only[0]);
 	set_int(L, "patched_only", only[1]);

@@ -13,9 +13,15 @@ typedef struct klp_symbol {
 kelf *klp_check_elf(lua_State *L, int idx)
 {
 	klp_elf *e = luaL_checkudata(L, idx, KLP_ELF_MT);
-	if (!e->k)
+	if (!e->k || e->closed)
 		luaL_argerror(L, idx, "ELF file is closed");
 	return e->k;
+}
+
+kelf *klp_test_elf(lua_State *L, int idx)
+{
+	klp_elf *e = luaL_testudata(L, idx, KLP_ELF_MT);
+	return e && !e->closed ? e->k : NULL;
 }
 
 /* klp.core.open(path) -> elf | nil, "path: problem" */
@@ -24,6 +30,7 @@ static int klp_elf_open(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	klp_elf *e = lua_newuserdatauv(L, sizeof *e, 0);
 	e->k = NULL;
+	e->closed = 0;
 	luaL_setmetatable(L, KLP_ELF_MT);
 	char err[512];
 	e->k = kelf_open(path, err, sizeof err);
@@ -35,19 +42,30 @@ static int klp_elf_open(lua_State *L)
 	return 1;
 }
 
-/* elf:close(); also __gc and __close.  Idempotent. */
+/* elf:close(), also __close: every later use fails; idempotent. */
 static int klp_elf_close(lua_State *L)
+{
+	klp_elf *e = luaL_checkudata(L, 1, KLP_ELF_MT);
+	if (e->k && !e->closed)
+		kelf_release_file(e->k);
+	e->closed = 1;
+	return 0;
+}
+
+/* __gc: frees the arrays, which nothing can reach any more. */
+static int klp_elf_gc(lua_State *L)
 {
 	klp_elf *e = luaL_checkudata(L, 1, KLP_ELF_MT);
 	kelf_close(e->k);
 	e->k = NULL;
+	e->closed = 1;
 	return 0;
 }
 
 static int klp_elf_tostring(lua_State *L)
 {
 	klp_elf *e = luaL_checkudata(L, 1, KLP_ELF_MT);
-	if (e->k)
+	if (e->k && !e->closed)
 		lua_pushfstring(L, "klp.elf (%s)", e->k->path);
 	else
 		lua_pushliteral(L, "klp.elf (closed)");
@@ -120,7 +138,9 @@ static int klp_elf_symbol(lua_State *L)
 /* Iterator step for elf:symbols(): upvalue 1 is the ELF, 2 the next index. */
 static int symbols_step(lua_State *L)
 {
-	kelf *k = klp_check_elf(L, lua_upvalueindex(1));
+	kelf *k = klp_test_elf(L, lua_upvalueindex(1));
+	if (!k)
+		return luaL_error(L, "ELF file is closed");
 	lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
 	if (i < 0 || (lua_Unsigned)i >= k->nsymbols)
 		return 0;
@@ -190,7 +210,7 @@ static const kelf_symbol *check_symbol(lua_State *L, int idx, kelf **kout, uint3
 	lua_getiuservalue(L, idx, 1);
 	klp_elf *e = lua_touserdata(L, -1);
 	lua_pop(L, 1);
-	if (!e || !e->k)
+	if (!e || !e->k || e->closed)
 		luaL_argerror(L, idx, "the symbol's ELF file is closed");
 	*kout = e->k;
 	*iout = s->index;
@@ -269,7 +289,11 @@ static int klp_symbol_tostring(lua_State *L)
 /* Two symbol handles are equal when they name the same entry of the same ELF. */
 static int klp_symbol_eq(lua_State *L)
 {
-	klp_symbol *a = luaL_checkudata(L, 1, KLP_SYMBOL_MT), *b = luaL_checkudata(L, 2, KLP_SYMBOL_MT);
+	klp_symbol *a = luaL_testudata(L, 1, KLP_SYMBOL_MT), *b = luaL_testudata(L, 2, KLP_SYMBOL_MT);
+	if (!a || !b) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
 	lua_getiuservalue(L, 1, 1);
 	lua_getiuservalue(L, 2, 1);
 	lua_pushboolean(L, a->index == b->index && lua_rawequal(L, -1, -2));
@@ -284,7 +308,7 @@ void klp_open_elf(lua_State *L)
 		{ NULL, NULL }
 	};
 	static const luaL_Reg elf_meta[] = {
-		{ "__gc", klp_elf_close }, { "__close", klp_elf_close }, { "__tostring", klp_elf_tostring },
+		{ "__gc", klp_elf_gc }, { "__close", klp_elf_close }, { "__tostring", klp_elf_tostring },
 		{ "__len", klp_elf_len }, { NULL, NULL }
 	};
 	static const luaL_Reg symbol_meta[] = {

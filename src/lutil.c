@@ -1,9 +1,12 @@
 /* lutil: the few system services the Lua side needs and plain Lua lacks. */
+/* realpath() is X/Open; the rest of klp needs only POSIX. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lcore.h"
@@ -23,8 +26,23 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Checks that the value at idx is a string or an array of strings, so that
+ * nothing can raise an error once files are open. */
+static void check_chunks(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) == LUA_TSTRING)
+		return;
+	luaL_argexpected(L, lua_type(L, idx) == LUA_TTABLE, idx, "string or array of strings");
+	lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, idx, i) != LUA_TSTRING)
+			luaL_argerror(L, idx, "array of strings expected");
+		lua_pop(L, 1);
+	}
+}
+
 /* Writes the string, or every string of the array, at idx to fd. */
-static int write_value(lua_State *L, int idx, int fd)
+static int write_chunks(lua_State *L, int idx, int fd)
 {
 	size_t len;
 	if (lua_type(L, idx) == LUA_TSTRING) {
@@ -35,7 +53,7 @@ static int write_value(lua_State *L, int idx, int fd)
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, idx, i);
 		const char *data = lua_tolstring(L, -1, &len);
-		int rc = data ? write_all(fd, data, len) : (errno = EINVAL, -1);
+		int rc = write_all(fd, data, len);
 		lua_pop(L, 1);
 		if (rc != 0)
 			return -1;
@@ -43,22 +61,63 @@ static int write_value(lua_State *L, int idx, int fd)
 	return 0;
 }
 
-/* klp.core.write_atomic(path, data) -> true | nil, message
- * data is a string or an array of strings.  Writes a temporary file beside
- * path, syncs it and renames it over path, so readers see either the old
- * file or the whole new one, never a partial one. */
-static int klp_util_write_atomic(lua_State *L)
+/* Writes straight into an existing file that is not a regular file (a
+ * device such as /dev/null, a FIFO): there is nothing to replace atomically. */
+static int write_in_place(lua_State *L, const char *path, int idx)
 {
-	const char *path = luaL_checkstring(L, 1);
-	luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TTABLE, 2, "string or table");
-	const char *tmpl = lua_pushfstring(L, "%s.klp-XXXXXX", path);
-	char *tmp = strdup(tmpl);
-	if (!tmp)
-		return luaL_error(L, "klp: out of memory");
-	int fd = mkstemp(tmp);
-	int ok = fd >= 0 && write_value(L, 2, fd) == 0 && fsync(fd) == 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	int rc = write_chunks(L, idx, fd);
 	int saved = errno;
-	if (fd >= 0 && close(fd) != 0 && ok) {
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Makes the file just written readable as the one it replaces was, or as a
+ * new file would be (0666 less the umask), instead of mkstemp's 0600. */
+static int set_mode(int fd, const struct stat *old)
+{
+	mode_t mode;
+	if (old) {
+		mode = old->st_mode & 07777;
+	} else {
+		mode_t mask = umask(022);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	return fchmod(fd, mode);
+}
+
+/* Syncs the directory holding path, so that the rename itself is durable. */
+static void sync_dir(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return;
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+	int fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* Replaces the regular file (or nothing) at path with the data at idx:
+ * a temporary file beside it, written, synced and renamed over it.  tmp is a
+ * buffer of strlen(path) + 12 bytes.  Returns 0, or -1 with errno set. */
+static int replace_file(lua_State *L, const char *path, const struct stat *old, int idx, char *tmp)
+{
+	sprintf(tmp, "%s.klp-XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	int ok = write_chunks(L, idx, fd) == 0 && set_mode(fd, old) == 0 && fsync(fd) == 0;
+	int saved = errno;
+	if (close(fd) != 0 && ok) {
 		ok = 0;
 		saved = errno;
 	}
@@ -66,23 +125,60 @@ static int klp_util_write_atomic(lua_State *L)
 		ok = 0;
 		saved = errno;
 	}
-	if (!ok && fd >= 0)
+	if (!ok) {
 		unlink(tmp);
-	free(tmp);
-	if (ok) {
+		errno = saved;
+		return -1;
+	}
+	sync_dir(path);
+	return 0;
+}
+
+/* klp.core.write_atomic(path, data) -> true | nil, message
+ * data is a string or an array of strings.  A regular file (or a missing
+ * one) is replaced atomically: readers see the old file or the whole new one,
+ * never a partial one, and on failure the old one stays.  A symlink is
+ * followed; a device or FIFO is written in place. */
+static int klp_util_write_atomic(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	check_chunks(L, 2);
+	char *resolved = NULL;
+	struct stat st, *old = NULL;
+	int rc;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		resolved = realpath(path, NULL);
+		if (resolved)
+			path = lua_pushstring(L, resolved);
+		free(resolved);
+		if (!resolved)
+			goto fail;
+	}
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			rc = write_in_place(L, path, 2);
+			goto done;
+		}
+		old = &st;
+	}
+	char *tmp = lua_newuserdatauv(L, strlen(path) + 12, 0);
+	rc = replace_file(L, path, old, 2, tmp);
+done:
+	if (rc == 0) {
 		lua_pushboolean(L, 1);
 		return 1;
 	}
+fail:
 	luaL_pushfail(L);
-	lua_pushfstring(L, "%s: %s", path, strerror(saved));
+	lua_pushfstring(L, "%s: %s", lua_tostring(L, 1), strerror(errno));
 	return 2;
 }
 
-/* klp.core.isatty(file) -> whether a Lua file handle is a terminal */
+/* klp.core.isatty(file) -> whether an open Lua file handle is a terminal */
 static int klp_util_isatty(lua_State *L)
 {
 	luaL_Stream *s = luaL_checkudata(L, 1, LUA_FILEHANDLE);
-	lua_pushboolean(L, s->f && isatty(fileno(s->f)));
+	lua_pushboolean(L, s->closef != NULL && s->f && isatty(fileno(s->f)));
 	return 1;
 }
 

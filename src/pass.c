@@ -10,73 +10,13 @@
 #include <string.h>
 
 #include "corr.h"
-#include "hash.h"
+#include "group.h"
 #include "index.h"
 
 #define UNIT_CONFLICT UINT32_MAX
-/* Groups larger than this (orig x patched) are not refined pairwise. */
-#define MAX_REFINE_WORK (1u << 20)
-
-typedef struct member {
-	uint32_t index;
-	uint32_t side;
-} member;
-
-/* The FILE a symbol belongs to, in a space shared by both sides: paired files
- * share the orig file's number, unpaired ones get numbers nobody else has. */
-static int64_t common_file(const corr *c, int side, uint32_t i)
-{
-	int32_t f = c->side[side].k->symbols[i].file;
-	if (f == KELF_NO_FILE)
-		return -1;
-	if (side == 0)
-		return f;
-	int32_t twin = c->side[1].file_pair[f];
-	return twin != CORR_NONE ? twin : (int64_t)c->side[0].k->nfiles + f;
-}
-
-static uint64_t group_hash(const corr *c, const member *m, corr_indexsel sel, corr_filemode file)
-{
-	const kelf_symbol *s = &c->side[m->side].k->symbols[m->index];
-	uint64_t h = klp_hash_mix(corr_sel_hash(c, (int)m->side, m->index, sel), s->type);
-	return file == FILE_SAME ? klp_hash_mix(h, (uint64_t)common_file(c, (int)m->side, m->index)) : h;
-}
-
-static int group_equal(const corr *c, const member *a, const member *b, corr_indexsel sel, corr_filemode file)
-{
-	if (c->side[a->side].k->symbols[a->index].type != c->side[b->side].k->symbols[b->index].type)
-		return 0;
-	if (file == FILE_SAME && common_file(c, (int)a->side, a->index) != common_file(c, (int)b->side, b->index))
-		return 0;
-	return corr_sel_equal(c, (int)a->side, a->index, (int)b->side, b->index, sel);
-}
-
-/* Gives every member a group id (0..ngroups-1); members share one exactly when
- * their selected strings, types and (with FILE_SAME) FILEs are equal. */
-static long group_members(const corr *c, const member *m, size_t n, corr_indexsel sel, corr_filemode file,
-			  uint32_t *gid)
-{
-	size_t cap = 16;
-	while (cap < 2 * n)
-		cap <<= 1;
-	uint32_t *slot = calloc(cap, sizeof *slot);
-	if (!slot)
-		return -1;
-	long ngroups = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t s = group_hash(c, &m[i], sel, file) & (cap - 1);
-		while (slot[s] && !group_equal(c, &m[slot[s] - 1], &m[i], sel, file))
-			s = (s + 1) & (cap - 1);
-		if (!slot[s]) {
-			slot[s] = (uint32_t)i + 1;
-			gid[i] = (uint32_t)ngroups++;
-		} else {
-			gid[i] = gid[slot[s] - 1];
-		}
-	}
-	free(slot);
-	return ngroups;
-}
+/* Groups larger than this (orig x patched) are left to the ambiguity report:
+ * their evidence is compared pairwise. */
+#define MAX_REFINE_WORK (1u << 24)
 
 static int passes_filter(const corr *c, int side, uint32_t i, corr_filefilter f)
 {
@@ -86,10 +26,10 @@ static int passes_filter(const corr *c, int side, uint32_t i, corr_filefilter f)
 
 /* Collects the unpaired eligible symbols of both sides that the pass's filters
  * admit, orig first, each side in symtab order. */
-static member *collect(const corr *c, const corr_pass *p, size_t *n)
+static corr_member *collect(const corr *c, const corr_pass *p, size_t *n)
 {
 	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols;
-	member *m = malloc((total ? total : 1) * sizeof *m);
+	corr_member *m = malloc((total ? total : 1) * sizeof *m);
 	if (!m)
 		return NULL;
 	size_t k = 0;
@@ -97,7 +37,7 @@ static member *collect(const corr *c, const corr_pass *p, size_t *n)
 		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++)
 			if (c->side[s].syms[i].twin == CORR_NONE && corr_eligible(c, (int)s, i) &&
 			    passes_filter(c, (int)s, i, p->filter[s]))
-				m[k++] = (member){ i, s };
+				m[k++] = (corr_member){ i, s };
 	*n = k;
 	return m;
 }
@@ -106,15 +46,15 @@ static member *collect(const corr *c, const corr_pass *p, size_t *n)
  * sides.  Compilers number statics per translation unit (GCC with one counter
  * for all of them), so once anything in the group moved, an equal number says
  * nothing about identity; only an untouched group may pair by name. */
-static int apply_numbered_guard(const corr *c, member *m, size_t *n)
+static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_filemode file)
 {
 	size_t cnt = *n ? *n : 1;
 	uint32_t *by_key = malloc(cnt * sizeof *by_key), *by_name = malloc(cnt * sizeof *by_name);
 	long *diff = calloc(cnt, sizeof *diff);
 	unsigned char *moved = calloc(cnt, 1);
 	int rc = -1;
-	if (!by_key || !by_name || !diff || !moved || group_members(c, m, *n, INDEX_KEY, FILE_SAME, by_key) < 0 ||
-	    group_members(c, m, *n, INDEX_NAME, FILE_SAME, by_name) < 0)
+	if (!by_key || !by_name || !diff || !moved || corr_group(c, m, *n, INDEX_KEY, file, by_key) < 0 ||
+	    corr_group(c, m, *n, INDEX_NAME, file, by_name) < 0)
 		goto out;
 	for (size_t i = 0; i < *n; i++)
 		diff[by_name[i]] += m[i].side == 0 ? 1 : -1;
@@ -205,7 +145,7 @@ static int level_match(const corr *c, const corr_pass *p, long level, uint32_t a
 	return 1;
 }
 
-/* Keeps only the still-unpaired entries of a member list. */
+/* Keeps only the still-unpaired entries of a corr_member list. */
 static size_t unpaired(const corr *c, int side, uint32_t *v, size_t n)
 {
 	size_t k = 0;
@@ -316,7 +256,7 @@ static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, u
 	return made;
 }
 
-/* Records, for each watched member of a group, what the pass saw and did. */
+/* Records, for each watched corr_member of a group, what the pass saw and did. */
 static void trace_group(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
 			size_t nb)
 {
@@ -334,7 +274,7 @@ static void trace_group(corr *c, const corr_pass *p, const uint32_t *a, size_t n
 }
 
 /* Records watched symbols a pass did not consider (filtered or guarded). */
-static void trace_left_out(corr *c, const corr_pass *p, const member *m, size_t n, corr_outcome out)
+static void trace_left_out(corr *c, const corr_pass *p, const corr_member *m, size_t n, corr_outcome out)
 {
 	for (int s = 0; s < 2; s++)
 		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++) {
@@ -352,7 +292,7 @@ static void trace_left_out(corr *c, const corr_pass *p, const member *m, size_t 
 long corr_run_pass(corr *c, const corr_pass *p)
 {
 	size_t n;
-	member *m = collect(c, p, &n);
+	corr_member *m = collect(c, p, &n);
 	uint32_t *gid = NULL, *start = NULL, *order = NULL;
 	long made = -1;
 	if (!m)
@@ -360,7 +300,7 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	if (c->watching)
 		trace_left_out(c, p, m, n, OUT_FILTERED);
 	if (p->numbered_guard) {
-		if (apply_numbered_guard(c, m, &n) != 0)
+		if (apply_numbered_guard(c, m, &n, p->file) != 0)
 			goto out;
 		if (c->watching)
 			trace_left_out(c, p, m, n, OUT_GUARDED);
@@ -369,10 +309,10 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	if (!gid)
 		goto out;
 	corr_indexsel sel = p->key == KEY_NAME ? INDEX_NAME : INDEX_KEY;
-	long ng = group_members(c, m, n, sel, p->file, gid);
+	long ng = corr_group(c, m, n, sel, p->file, gid);
 	if (ng < 0)
 		goto out;
-	/* Counting sort by (group, side); members were collected side by side in
+	/* Counting sort by (group, side); corr_members were collected side by side in
 	 * symtab order, so each group's orig and patched runs stay in that order. */
 	size_t nslots = 2 * (size_t)ng;
 	start = calloc(nslots + 1, sizeof *start);

@@ -129,8 +129,6 @@ describe("renumbered statics", function()
     it("pair nested __UNIQUE_ID_ names whose counters all moved (" .. tc .. ")", function()
       local r = C.fixture("unique_id", tc)
       local expect = {
-        ["__UNIQUE_ID_modinfo8@u.c"] = "__UNIQUE_ID_modinfo9@u.c",
-        ["__UNIQUE_ID_modinfo9@u.c"] = "__UNIQUE_ID_modinfo10@u.c",
         ["__UNIQUE_ID_ddebug_10@u.c"] = "__UNIQUE_ID_ddebug_11@u.c",
         ["__UNIQUE_ID_ddebug_13@u.c"] = "__UNIQUE_ID_ddebug_14@u.c",
         ["__UNIQUE_ID_foo_11@u.c"] = "__UNIQUE_ID_foo_12@u.c",
@@ -140,6 +138,18 @@ describe("renumbered statics", function()
       assert.is_true(r.patched_only["__UNIQUE_ID_quirk_8@u.c"])
       assert.are.equal(1, r.summary.patched_only)
       assert.are.equal(0, r.summary.orig_only + r.summary.ambiguous)
+      -- .modinfo entries are excluded by default.
+      assert.is_nil(r.pairs["__UNIQUE_ID_modinfo8@u.c"])
+      assert.is_nil(r.orig_only["__UNIQUE_ID_modinfo8@u.c"])
+    end)
+
+    it("tell renumbered .modinfo entries apart by size when a policy keeps them (" .. tc .. ")", function()
+      -- modinfo9 is on both sides but is "author=klp" in orig, "license=GPL" in patched.
+      local r = C.fixture("unique_id", tc, { exclude = { replace = true, abs = true } })
+      assert.are.same({ to = "__UNIQUE_ID_modinfo9@u.c", rule = "suffix", evidence = "size" },
+        r.pairs["__UNIQUE_ID_modinfo8@u.c"])
+      assert.are.same({ to = "__UNIQUE_ID_modinfo10@u.c", rule = "suffix", evidence = "size" },
+        r.pairs["__UNIQUE_ID_modinfo9@u.c"])
     end)
   end
 

@@ -38,9 +38,15 @@ describe("default suffix rules", function()
     assert.is_true(key("__UNIQUE_ID_modinfo9")[4])
   end)
 
+  it("strip the counter of BTF_ID names", function()
+    assert.are.equal("__BTF_ID__struct__sock", key("__BTF_ID__struct__sock__147911609")[1])
+    assert.are.equal("__BTF_ID__struct__sock", key("__BTF_ID__struct__sock__147911620")[1])
+    assert.are.same({ "__UNIQUE_ID_", "__BTF_ID__" }, keyer.triggers.prefixes)
+  end)
+
   it("exclude compiler-made statics, GCC and clang style, but not plain names", function()
     for _, n in ipairs { "__key.12", "__warned.4", "CSWTCH.55", "descriptor.3", "_rs.1", "f.__key",
-                         "f.__already_done.2", "func.__func__" } do
+                         "f.__already_done.2", "func.__func__", "__PRETTY_FUNCTION__.7" } do
       assert.is_true(key(n)[5], n)
     end
     for _, n in ipairs { "descriptor", "f.count", "count.1", "__keyboard.1" } do
@@ -52,6 +58,5 @@ describe("default suffix rules", function()
     assert.are.same({ "a.b", "a.b", false, false, false }, key "a.b")
     assert.are.same({ ".123", ".123", false, false, false }, key ".123")
     assert.are.same({ "." }, keyer.triggers.contains)
-    assert.are.same({ "__UNIQUE_ID_" }, keyer.triggers.prefixes)
   end)
 end)

@@ -29,7 +29,7 @@ local FAIL_ON = { ambiguous = true, positional = true, file_mismatch = true, clo
 local EXCLUDE = {
   types = "table", abs = "boolean", undefined = "boolean", prefixes = "table", sections = "table",
   section_prefixes = "table", section_flags = "number", names = "table", patterns = "table",
-  predicate = "function",
+  predicate = "function", replace = "boolean",
 }
 local PASS = {
   rule = "string", key = "string", file = "string", numbered_guard = "boolean", orig = "table",
@@ -139,12 +139,15 @@ local function concat(a, b)
   return out
 end
 
--- A policy's exclusions add to its base's: lists join, single values override.
+-- A policy's exclusions add to its base's (lists join, single values
+-- override), or replace them with `replace = true`.
 local function merge_exclude(base, mine)
   local out = {}
-  for k, v in pairs(base or {}) do out[k] = v end
+  if not (mine and mine.replace) then
+    for k, v in pairs(base or {}) do out[k] = v end
+  end
   for k, v in pairs(mine or {}) do
-    if type(v) == "table" then out[k] = concat(out[k], v) else out[k] = v end
+    if type(v) == "table" then out[k] = concat(out[k], v) elseif k ~= "replace" then out[k] = v end
   end
   return out
 end
@@ -380,6 +383,9 @@ function M.verdict(p, result)
   end
   if fail.positional and summary.positional > 0 then
     out[#out + 1] = ("%d pairs decided by position only"):format(summary.positional)
+  end
+  if fail.positional and summary.positional_files > 0 then
+    out[#out + 1] = ("%d FILE pairs decided by position only"):format(summary.positional_files)
   end
   if fail.file_mismatch then
     if result.file_mismatch then

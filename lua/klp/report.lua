@@ -32,6 +32,7 @@ local function ambiguity_rows(res)
     rows[i] = object {
       { "side", cjson.encode(a.side) }, { "index", tostring(a.index) },
       { "name", cjson.encode(elf:symbol(a.index).name) }, { "candidates", array(a.candidates) },
+      { "ncandidates", tostring(a.ncandidates) },
     }
   end
   return "[" .. table.concat(rows, ",\n") .. "]"
@@ -52,6 +53,18 @@ local function file_names(elf, list)
   return array(out)
 end
 
+-- The FILE pairs that position decided, as {orig = name, patched = name}.
+local function positional_files(res)
+  local out = {}
+  for _, fp in ipairs(res:files().pairs) do
+    if fp.positional then
+      out[#out + 1] = { orig = res.orig:symbol(fp.orig).name, patched = res.patched:symbol(fp.patched).name,
+                        orig_index = fp.orig, patched_index = fp.patched }
+    end
+  end
+  return out
+end
+
 --- The version-1 JSON document (see README, "JSON output") as a list of
 --- strings to write in order: full-kernel objects make documents of tens of
 --- megabytes, which are better not copied into one string.  The large lists
@@ -70,13 +83,14 @@ function M.json_chunks(res, opts)
     { "files", object {
       { "orig_only", file_names(res.orig, f.orig_only) },
       { "patched_only", file_names(res.patched, f.patched_only) },
+      { "positional", array(positional_files(res)) },
     } },
     { "failures", array(res:failures()) },
     { "notes", array(res.notes) },
     { "summary", cjson.encode {
       pairs = s.pairs, orig_only = s.orig_only, patched_only = s.patched_only,
       ambiguous = s.ambiguous, excluded_orig = s.excluded_orig, excluded_patched = s.excluded_patched,
-      positional = s.positional, clone_changes = s.clone_changes,
+      positional = s.positional, positional_files = s.positional_files, clone_changes = s.clone_changes,
     } },
   }
   return {
@@ -169,12 +183,16 @@ end
 
 local function add_files(out, res, st)
   local f = res:files()
-  if #f.orig_only == 0 and #f.patched_only == 0 then return end
+  local positional = positional_files(res)
+  if #f.orig_only == 0 and #f.patched_only == 0 and #positional == 0 then return end
   out[#out + 1] = ""
   out[#out + 1] = st("head", "FILE lists differ:")
   for _, i in ipairs(f.orig_only) do out[#out + 1] = "  only in orig:    " .. res.orig:symbol(i).name end
   for _, i in ipairs(f.patched_only) do
     out[#out + 1] = "  only in patched: " .. res.patched:symbol(i).name
+  end
+  for _, p in ipairs(positional) do
+    out[#out + 1] = ("  paired by position: %s [%d] -> %s [%d]"):format(p.orig, p.orig_index, p.patched, p.patched_index)
   end
 end
 
@@ -196,8 +214,9 @@ local function add_ambiguities(out, res, st)
   for _, a in ipairs(amb) do
     local names = {}
     for i, c in ipairs(a.candidates) do names[i] = c.name end
-    out[#out + 1] = ("  %s %s: candidates %s"):format(a.side, st("bad", describe(a.symbol)),
-      table.concat(names, ", "))
+    local more = a.ncandidates > #names and (" (%d in all)"):format(a.ncandidates) or ""
+    out[#out + 1] = ("  %s %s: candidates %s%s"):format(a.side, st("bad", describe(a.symbol)),
+      table.concat(names, ", "), more)
   end
 end
 

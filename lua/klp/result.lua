@@ -79,14 +79,15 @@ function Result:patched_only()
   return symbols(self.patched, self.correlator:unpaired("patched"))
 end
 
---- Unpaired symbols that still have candidates:
---- {side = "orig"|"patched", symbol = sym, candidates = {sym, ...}}.
+--- Unpaired symbols that still have candidates: {side = "orig"|"patched",
+--- symbol = sym, candidates = {sym, ...} (at most 64), ncandidates = n}.
 function Result:ambiguities()
   local out = {}
   for i, a in ipairs(self.correlator:ambiguities()) do
     local mine, theirs = self.orig, self.patched
     if a.side == "patched" then mine, theirs = theirs, mine end
-    out[i] = { side = a.side, symbol = mine:symbol(a.index), candidates = symbols(theirs, a.candidates) }
+    out[i] = { side = a.side, symbol = mine:symbol(a.index), candidates = symbols(theirs, a.candidates),
+               ncandidates = a.ncandidates }
   end
   return out
 end

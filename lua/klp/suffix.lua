@@ -10,7 +10,8 @@
 --   "strip"  a renumberable counter (name.N): dropped from the key;
 --   "exclude" the symbol is never correlated.
 -- Base rules then rewrite the base: "counters" strips the trailing counters of
--- nested __UNIQUE_ID_ names; "exclude" marks compiler-made statics.
+-- generated names (nested __UNIQUE_ID_, __BTF_ID__); "exclude" marks
+-- compiler-made statics.
 local lpeg = require "lpeg"
 
 local P, R, C, Cc = lpeg.P, lpeg.R, lpeg.C, lpeg.Cc
@@ -40,17 +41,20 @@ M.default_suffixes = {
 --- Function-scope statics the compiler makes; never correlated (objtool and
 --- kpatch agree on these).  GCC names them var.N, clang func.var[.N].
 M.compiler_statics = {
-  "__already_done", "__func__", "__FUNCTION__", "__key", "__warned", "_entry", "_entry_ptr", "_rs",
-  "descriptor", "CSWTCH",
+  "__already_done", "__func__", "__FUNCTION__", "__PRETTY_FUNCTION__", "__key", "__warned", "_entry",
+  "_entry_ptr", "_rs", "descriptor", "CSWTCH",
 }
 
--- Strips the trailing counters of a __UNIQUE_ID_ name (`_12_13`, `123`).
-local counters = (P"_"^-1 * digits)^1 * -1
-local unique_id_base = C((1 - counters)^1) * counters
+-- Strips the trailing counters of a generated name (`_12_13`, `123`, `__147911609`).
+local counters = (P"_"^0 * digits)^1 * -1
+local counted_base = C((1 - counters)^1) * counters
 
 --- The base rules klp uses by default.
 M.default_bases = {
+  -- __UNIQUE_ID_<prefix><counter>, nested: __UNIQUE_ID_addressable___UNIQUE_ID_foo_12_13.
   { kind = "unique_id", action = "counters", prefix = "__UNIQUE_ID_" },
+  -- BTF_ID(kind, name): __BTF_ID__<kind>__<name>__<counter><line>.
+  { kind = "btf_id", action = "counters", prefix = "__BTF_ID__" },
   { kind = "compiler_static", action = "exclude", names = M.compiler_statics },
 }
 
@@ -99,7 +103,7 @@ function M.compile(suffixes, bases)
   local function rebase(base, numbered)
     for _, prefix in ipairs(prefixes) do
       if base:sub(1, #prefix) == prefix then
-        local stripped = unique_id_base:match(base)
+        local stripped = counted_base:match(base)
         if stripped then return stripped, true, false end
       end
     end

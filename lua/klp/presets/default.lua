@@ -14,9 +14,12 @@ return {
     abs = true,
     -- "$": ARM and RISC-V mapping symbols ($x, $d, $a, $t, $xrv64i2p1...).
     prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "$", "__initcall__", "__initstub__" },
+    -- .modinfo: module metadata a live patch never touches, whose renumbered
+    -- __UNIQUE_ID_alias/firmware entries would only add noise.
     sections = {
       ".altinstructions", ".altinstr_replacement", ".altinstr_aux", ".kcfi_traps", ".smp_locks",
       "__bug_table", "__ex_table", "__jump_table", "__mcount_loc", ".static_call_sites", ".data..once",
+      ".modinfo",
     },
     section_prefixes = { ".discard.", ".rodata.cst" },
     section_flags = SHF_STRINGS,
