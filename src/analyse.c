@@ -236,8 +236,10 @@ int corr_analyse(corr *c)
 		corr_clear_analysis(c);
 		return -1;
 	}
-	qsort(c->amb, c->namb, sizeof *c->amb, amb_cmp);
-	qsort(c->clones, c->nclones, sizeof *c->clones, clone_cmp);
+	if (c->namb)
+		qsort(c->amb, c->namb, sizeof *c->amb, amb_cmp);
+	if (c->nclones)
+		qsort(c->clones, c->nclones, sizeof *c->clones, clone_cmp);
 	c->analysed = 1;
 	return 0;
 }

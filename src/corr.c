@@ -336,8 +336,9 @@ static int hit_by_score(const void *x, const void *y)
 	return a->i < b->i ? -1 : a->i > b->i;
 }
 
-/* Collects (i, j) for every local of orig file fa[i] whose key a local of
- * patched file fb[j] shares; jpos maps a patched file to its j, or -1. */
+/* Collects (weight, i, j) for every local of orig file fa[i] whose key a local
+ * of patched file fb[j] shares (weight 2 when their sizes agree too); jpos
+ * maps a patched file to its j, or -1. */
 static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jpos, const uint32_t *fa,
 			size_t na, file_hit **out, size_t *nout)
 {
@@ -351,7 +352,7 @@ static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jp
 		for (size_t a = ka->files[fa[i]] + 1; a < end; a++) {
 			if (!corr_eligible(c, 0, (uint32_t)a))
 				continue;
-			uint32_t js[MAX_KEY_FILES + 1];
+			uint32_t js[MAX_KEY_FILES + 1], weight[MAX_KEY_FILES + 1];
 			size_t nj = 0, steps = 0;
 			uint32_t b = corr_index_first(pidx, c->side[0].syms[a].key_hash);
 			for (; b != CORR_INDEX_END && nj <= MAX_KEY_FILES && steps < MAX_CHAIN_STEPS;
@@ -359,11 +360,17 @@ static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jp
 				int32_t g = kb->symbols[b].file;
 				if (g == KELF_NO_FILE || jpos[g] < 0 || !corr_sel_equal(c, 0, (uint32_t)a, 1, b, INDEX_KEY))
 					continue;
-				int seen = 0;
-				for (size_t k = 0; k < nj; k++)
-					seen |= js[k] == (uint32_t)jpos[g];
-				if (!seen)
-					js[nj++] = (uint32_t)jpos[g];
+				/* A shared key counts once per file; with equal sizes, twice. */
+				uint32_t w = kb->symbols[b].size == ka->symbols[a].size ? 2 : 1;
+				size_t k = 0;
+				while (k < nj && js[k] != (uint32_t)jpos[g])
+					k++;
+				if (k == nj) {
+					js[nj] = (uint32_t)jpos[g];
+					weight[nj++] = w;
+				} else if (w > weight[k]) {
+					weight[k] = w;
+				}
 			}
 			if (nj > MAX_KEY_FILES || steps >= MAX_CHAIN_STEPS)
 				continue;
@@ -377,7 +384,7 @@ static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jp
 					hits = more;
 					cap *= 2;
 				}
-				hits[n++] = (file_hit){ 1, (uint32_t)i, js[k] };
+				hits[n++] = (file_hit){ weight[k], (uint32_t)i, js[k] };
 			}
 		}
 	}
@@ -419,20 +426,26 @@ static int align_name(corr *c, const corr_index *pidx, int32_t *jpos, const uint
 		jpos[fb[j]] = -1;
 	if (rc != 0)
 		return -1;
-	/* Count equal (i, j) hits into scores. */
+	/* Sum equal (i, j) hits into scores. */
 	qsort(h, n, sizeof *h, hit_by_pair);
 	size_t m = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (m > 0 && h[m - 1].i == h[k].i && h[m - 1].j == h[k].j)
-			h[m - 1].score++;
+			h[m - 1].score += h[k].score;
 		else
 			h[m++] = h[k];
 	}
 	qsort(h, m, sizeof *h, hit_by_score);
+	/* Once position broke a tie at some score, what else pairs at that score
+	 * follows from that choice: it is positional too. */
+	uint32_t tie_score = 0;
 	for (size_t k = 0; k < m; k++) {
 		uint32_t a = fa[h[k].i], b = fb[h[k].j];
-		if (c->side[0].file_pair[a] == CORR_NONE && c->side[1].file_pair[b] == CORR_NONE)
-			pair_files(c, a, b, tied(c, h, m, k, fa, fb));
+		if (c->side[0].file_pair[a] != CORR_NONE || c->side[1].file_pair[b] != CORR_NONE)
+			continue;
+		if (tied(c, h, m, k, fa, fb))
+			tie_score = h[k].score;
+		pair_files(c, a, b, tie_score == h[k].score);
 	}
 	free(h);
 	size_t left_a = 0, left_b = 0;

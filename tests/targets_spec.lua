@@ -6,36 +6,13 @@ local cli = require "helpers.cli"
 
 local OUT = "build/targets"
 
-local function sh(cmd)
-  local p = assert(io.popen(cli.shell(cmd) .. " 2>&1"))
-  local out = p:read("a")
-  local _, _, status = p:close()
-  assert(status == 0, cmd .. "\n" .. out)
-end
+local B = require "helpers.build"
 
-local function read(cmd)
-  local p = assert(io.popen(cli.shell(cmd)))
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
--- Builds out from sources with cmd ($OUT: the file to write) unless out was
--- built by the same command from sources with the same checksums.
 local function build(out, sources, cmd)
-  local quoted = {}
-  for i, src in ipairs(sources) do quoted[i] = cli.quote(src) end
-  local key = cmd .. "\n" .. read("cksum " .. table.concat(quoted, " "))
-  if cli.slurp(out .. ".key") == key and cli.slurp(out) then return out end
-  sh(("mkdir -p %s && ( %s ) && mv %s.tmp %s"):format(cli.quote(OUT),
-    cmd:gsub("%$OUT", cli.quote(out .. ".tmp")), cli.quote(out), cli.quote(out)))
-  local f = assert(io.open(out .. ".key", "w"))
-  f:write(key)
-  f:close()
-  return out
+  return B.build(OUT, out, sources, cmd)
 end
 
-local ROOT = io.popen("pwd"):read("l")
+local ROOT = B.ROOT
 
 -- tests/targets/SIDE/t.c: both sides have the same FILE symbol, t.c.
 local function source(side)
