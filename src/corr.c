@@ -83,6 +83,7 @@ void corr_free(corr *c)
 		free(c->side[s].file_pair);
 		free(c->side[s].tu_names);
 		free(c->side[s].tu_slots);
+		free(c->side[s].open);
 	}
 	free(c->map_tu);
 	free(c->map_file);
@@ -193,8 +194,10 @@ static int apply_key(corr *c, int side, uint32_t i, const corr_keyresult *r)
 	}
 	if (r->numbered)
 		cs->flags |= CS_NUMBERED;
-	if (r->excluded)
+	if (r->excluded) {
 		cs->flags |= CS_EXCLUDED;
+		sd->open_stale = 1;
+	}
 	return 0;
 }
 
@@ -279,6 +282,7 @@ void corr_exclude(corr *c, int side, uint32_t i)
 	if (c->side[side].syms[i].twin != CORR_NONE)
 		return; /* a pair stands; exclusions come before passes */
 	c->side[side].syms[i].flags |= CS_EXCLUDED;
+	c->side[side].open_stale = 1;
 	c->analysed = 0;
 }
 
@@ -291,11 +295,28 @@ int corr_file_compatible(const corr *c, int side, uint32_t i, uint32_t j)
 	return c->side[side].file_pair[f] == g;
 }
 
-int corr_eligible(const corr *c, int side, uint32_t i)
+const uint32_t *corr_open_symbols(corr *c, int side, size_t *n)
 {
-	const kelf_symbol *s = &c->side[side].k->symbols[i];
-	return i != 0 && !(c->side[side].syms[i].flags & CS_EXCLUDED) && s->type != STT_FILE &&
-	       s->type != STT_SECTION;
+	corr_side *sd = &c->side[side];
+	if (!sd->open || sd->open_stale) {
+		free(sd->open);
+		sd->open = malloc((sd->k->nsymbols ? sd->k->nsymbols : 1) * sizeof *sd->open);
+		if (!sd->open)
+			return NULL;
+		sd->nopen = 0;
+		for (uint32_t i = 1; i < sd->k->nsymbols; i++)
+			if (sd->syms[i].twin == CORR_NONE && corr_eligible(c, side, i))
+				sd->open[sd->nopen++] = i;
+		sd->open_stale = 0;
+	} else {
+		size_t k = 0;
+		for (size_t j = 0; j < sd->nopen; j++)
+			if (sd->syms[sd->open[j]].twin == CORR_NONE)
+				sd->open[k++] = sd->open[j];
+		sd->nopen = k;
+	}
+	*n = sd->nopen;
+	return sd->open;
 }
 
 /* Pairs FILE symbols i and j and seeds the orig->patched file map. */
@@ -406,9 +427,9 @@ static int tied(const corr *c, const file_hit *h, size_t n, size_t k, const uint
 
 /* Pairs the FILE symbols of one name that occurs na times in orig and nb in
  * patched.  Once on each side: by name.  Otherwise by the local keys their
- * blocks share, best first; what that leaves pairs by position only where
- * the counts left agree.  Pairs that position decided are marked so. */
-static int align_name(corr *c, const corr_index *pidx, int32_t *jpos, const uint32_t *fa, size_t na,
+ * blocks share, best first (ties broken by position are marked so); the rest
+ * is left to link order (align_gaps) and the last resort (align_leftovers). */
+static int align_name(corr *c, corr_index *pidx, int32_t *jpos, const uint32_t *fa, size_t na,
 		      const uint32_t *fb, size_t nb)
 {
 	if (na == 1 && nb == 1) {
@@ -417,6 +438,9 @@ static int align_name(corr *c, const corr_index *pidx, int32_t *jpos, const uint
 	}
 	if (na == 0 || nb == 0)
 		return 0;
+	/* The key index of the patched side, built for the first repeated name. */
+	if (!pidx->head && corr_index_build(pidx, c, 1, INDEX_KEY) != 0)
+		return -1;
 	for (size_t j = 0; j < nb; j++)
 		jpos[fb[j]] = (int32_t)j;
 	file_hit *h = NULL;
@@ -448,21 +472,80 @@ static int align_name(corr *c, const corr_index *pidx, int32_t *jpos, const uint
 		pair_files(c, a, b, tie_score == h[k].score);
 	}
 	free(h);
+	return 0;
+}
+
+/* Last resort for one name: what is still unpaired pairs in order, marked
+ * positional, where as many are left on both sides. */
+static void align_leftovers(corr *c, const uint32_t *fa, size_t na, const uint32_t *fb, size_t nb)
+{
 	size_t left_a = 0, left_b = 0;
 	for (size_t i = 0; i < na; i++)
 		left_a += c->side[0].file_pair[fa[i]] == CORR_NONE;
 	for (size_t j = 0; j < nb; j++)
 		left_b += c->side[1].file_pair[fb[j]] == CORR_NONE;
-	if (left_a == left_b) {
-		for (size_t i = 0, j = 0; i < na; i++) {
-			if (c->side[0].file_pair[fa[i]] != CORR_NONE)
-				continue;
-			while (c->side[1].file_pair[fb[j]] != CORR_NONE)
-				j++;
-			pair_files(c, fa[i], fb[j++], 1);
-		}
+	if (left_a != left_b)
+		return;
+	for (size_t i = 0, j = 0; i < na; i++) {
+		if (c->side[0].file_pair[fa[i]] != CORR_NONE)
+			continue;
+		while (c->side[1].file_pair[fb[j]] != CORR_NONE)
+			j++;
+		pair_files(c, fa[i], fb[j++], 1);
 	}
-	return 0;
+}
+
+/* Gaps longer than this are left to the last resort (bounds the work). */
+#define MAX_GAP 1024
+
+static const char *file_name_of(const kelf *k, size_t f)
+{
+	return k->symbols[k->files[f]].name;
+}
+
+/* Pairs the unpaired files of one gap: orig [a0, a1) against patched
+ * [b0, b1).  A name found once on each side of the gap is its own twin; a
+ * name found equally often pairs in order, marked positional. */
+static void align_gap(corr *c, size_t a0, size_t a1, size_t b0, size_t b1)
+{
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = a0; i < a1; i++) {
+			if (c->side[0].file_pair[i] != CORR_NONE)
+				continue;
+			const char *name = file_name_of(ka, i);
+			size_t na = 0, nb = 0, first = 0;
+			for (size_t k = a0; k < a1; k++)
+				na += c->side[0].file_pair[k] == CORR_NONE && strcmp(file_name_of(ka, k), name) == 0;
+			for (size_t k = b0; k < b1; k++)
+				if (c->side[1].file_pair[k] == CORR_NONE && strcmp(file_name_of(kb, k), name) == 0)
+					first = nb++ ? first : k;
+			if (na == nb && (na == 1 || pass == 1))
+				pair_files(c, i, first, na != 1);
+		}
+}
+
+/* Pairs what link order settles.  Paired FILE symbols are anchors; between
+ * two anchors whose twins keep their order, the unpaired files of both sides
+ * face each other (as in a patience diff). */
+static void align_gaps(corr *c)
+{
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	size_t i = 0, after = 0; /* after: first patched index past the last anchor */
+	while (i < ka->nfiles) {
+		if (c->side[0].file_pair[i] != CORR_NONE) {
+			after = (size_t)c->side[0].file_pair[i] + 1;
+			i++;
+			continue;
+		}
+		size_t next = i;
+		while (next < ka->nfiles && c->side[0].file_pair[next] == CORR_NONE)
+			next++;
+		size_t until = next < ka->nfiles ? (size_t)c->side[0].file_pair[next] : kb->nfiles;
+		if (after <= until && next - i <= MAX_GAP && until - after <= MAX_GAP)
+			align_gap(c, i, next, after, until);
+		i = next;
+	}
 }
 
 /* A FILE symbol of either side, for sorting both lists by name. */
@@ -492,7 +575,7 @@ static int align_by_name(corr *c)
 	int32_t *jpos = malloc((k[1]->nfiles ? k[1]->nfiles : 1) * sizeof *jpos);
 	corr_index pidx = { 0 };
 	int rc = -1;
-	if (!refs || !pos || !jpos || corr_index_build(&pidx, c, 1, INDEX_KEY) != 0)
+	if (!refs || !pos || !jpos)
 		goto out;
 	for (size_t j = 0; j < k[1]->nfiles; j++)
 		jpos[j] = -1;
@@ -510,6 +593,17 @@ static int align_by_name(corr *c)
 		}
 		if (align_name(c, &pidx, jpos, pos, na, pos + na, j - i - na) != 0)
 			goto out;
+		i = j;
+	}
+	align_gaps(c);
+	for (size_t i = 0; i < n;) {
+		size_t j = i, na = 0;
+		while (j < n && strcmp(refs[j].name, refs[i].name) == 0) {
+			pos[j - i] = refs[j].pos;
+			na += refs[j].side == 0;
+			j++;
+		}
+		align_leftovers(c, pos, na, pos + na, j - i - na);
 		i = j;
 	}
 	rc = 0;

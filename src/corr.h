@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <elf.h>
+
 #include "kelf.h"
 
 enum { CORR_ORIG = 0, CORR_PATCHED = 1 };
@@ -122,6 +124,9 @@ typedef struct corr_forbidden_pair corr_forbidden_pair;
 typedef struct corr_side {
 	kelf *k;
 	corr_sym *syms;
+	uint32_t *open;      /* unpaired eligible symbols (corr_open_symbols) */
+	size_t nopen;
+	int open_stale;      /* exclusions changed: rebuild the list */
 	int32_t *file_pair;  /* per FILE symbol: index of its twin FILE, or CORR_NONE */
 	uint32_t ntus;       /* distinct TU suffixes */
 	char **tu_names;     /* TU suffix of each TU unit (index unit - nfiles - 1) */
@@ -250,7 +255,17 @@ int corr_file_compatible(const corr *c, int side, uint32_t i, uint32_t j);
 int corr_pair(corr *c, uint32_t orig, uint32_t patched, uint16_t rule, corr_evidence ev);
 
 /* True when a symbol of side s may take part in correlation at all. */
-int corr_eligible(const corr *c, int side, uint32_t i);
+static inline int corr_eligible(const corr *c, int side, uint32_t i)
+{
+	const kelf_symbol *s = &c->side[side].k->symbols[i];
+	return i != 0 && !(c->side[side].syms[i].flags & CS_EXCLUDED) && s->type != STT_FILE &&
+	       s->type != STT_SECTION;
+}
+
+/* The still-unpaired eligible symbols of one side, in symtab order, as a
+ * list that shrinks as pairs are made (passes walk it, not every symbol).
+ * Returns NULL when out of memory; *n is its length. */
+const uint32_t *corr_open_symbols(corr *c, int side, size_t *n);
 
 /* Forgets the last analysis. */
 void corr_clear_analysis(corr *c);

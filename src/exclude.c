@@ -3,15 +3,18 @@
 #include <string.h>
 
 #include "corr.h"
+#include "hash.h"
 #include "strutil.h"
 
-/* Whether a section's name or flags put every symbol in it out of play. */
-static int section_excluded(const kelf_section *sec, const corr_exclusion *x)
+/* Whether a section's name or flags put every symbol in it out of play;
+ * hashes holds klp_hash of each exact name in x->sections. */
+static int section_excluded(const kelf_section *sec, const corr_exclusion *x, const uint64_t *hashes)
 {
 	if (sec->flags & x->section_flags)
 		return 1;
-	for (const char *const *n = x->sections; *n; n++)
-		if (strcmp(sec->name, *n) == 0)
+	uint64_t h = klp_hash(sec->name, strlen(sec->name));
+	for (size_t i = 0; x->sections[i]; i++)
+		if (hashes[i] == h && strcmp(sec->name, x->sections[i]) == 0)
 			return 1;
 	return klp_has_prefix(sec->name, x->section_prefixes);
 }
@@ -30,18 +33,29 @@ static int symbol_excluded(const kelf_symbol *s, const unsigned char *by_section
 
 int corr_exclude_matching(corr *c, const corr_exclusion *x)
 {
+	size_t nnames = 0;
+	while (x->sections[nnames])
+		nnames++;
+	uint64_t *hashes = malloc((nnames ? nnames : 1) * sizeof *hashes);
+	if (!hashes)
+		return -1;
+	for (size_t i = 0; i < nnames; i++)
+		hashes[i] = klp_hash(x->sections[i], strlen(x->sections[i]));
 	for (int side = 0; side < 2; side++) {
 		const kelf *k = c->side[side].k;
 		unsigned char *by_section = malloc(k->nsections ? k->nsections : 1);
-		if (!by_section)
+		if (!by_section) {
+			free(hashes);
 			return -1;
+		}
 		by_section[0] = 0;
 		for (size_t i = 1; i < k->nsections; i++)
-			by_section[i] = (unsigned char)section_excluded(&k->sections[i], x);
+			by_section[i] = (unsigned char)section_excluded(&k->sections[i], x, hashes);
 		for (uint32_t i = 1; i < k->nsymbols; i++)
 			if (symbol_excluded(&k->symbols[i], by_section, k->nsections, x))
 				corr_exclude(c, side, i);
 		free(by_section);
 	}
+	free(hashes);
 	return 0;
 }

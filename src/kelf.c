@@ -120,18 +120,16 @@ static const char *string_table(loader *ld, size_t index, const char *what, size
 	return bytes;
 }
 
-/* Reads every section header and checks its bounds and name. */
-static int load_sections(loader *ld)
+/* Reads every section header and checks its bounds. */
+static int read_headers(loader *ld, uint32_t *name_off)
 {
 	kelf *k = ld->k;
-	k->sections = calloc(k->nsections ? k->nsections : 1, sizeof *k->sections);
-	if (!k->sections)
-		return fail(ld, "out of memory for %zu sections", k->nsections);
 	for (size_t i = 0; i < k->nsections; i++) {
 		GElf_Shdr sh;
 		Elf_Scn *scn = elf_getscn(k->elf, i);
 		if (!scn || !gelf_getshdr(scn, &sh))
 			return fail(ld, "cannot read section header %zu: %s", i, elf_errmsg(-1));
+		name_off[i] = sh.sh_name;
 		kelf_section *s = &k->sections[i];
 		s->type = sh.sh_type;
 		s->flags = sh.sh_flags;
@@ -146,6 +144,13 @@ static int load_sections(loader *ld)
 			return fail(ld, "section %zu (offset %llu, size %llu) extends past the end of the file",
 				    i, (unsigned long long)sh.sh_offset, (unsigned long long)sh.sh_size);
 	}
+	return 0;
+}
+
+/* Gives every section its name, once the section name table is checked. */
+static int name_sections(loader *ld, const uint32_t *name_off)
+{
+	kelf *k = ld->k;
 	if (ld->shstrndx == SHN_UNDEF)
 		return 0;
 	size_t size;
@@ -153,14 +158,30 @@ static int load_sections(loader *ld)
 	if (!names)
 		return -1;
 	for (size_t i = 0; i < k->nsections; i++) {
-		GElf_Shdr sh;
-		gelf_getshdr(elf_getscn(k->elf, i), &sh);
-		if (sh.sh_name >= size)
+		if (name_off[i] >= size)
 			return fail(ld, "section %zu: name offset %u past the section name table (%zu bytes)",
-				    i, (unsigned)sh.sh_name, size);
-		k->sections[i].name = names + sh.sh_name;
+				    i, (unsigned)name_off[i], size);
+		k->sections[i].name = names + name_off[i];
 	}
 	return 0;
+}
+
+/* Reads every section header and checks its bounds and name. */
+static int load_sections(loader *ld)
+{
+	kelf *k = ld->k;
+	k->sections = calloc(k->nsections ? k->nsections : 1, sizeof *k->sections);
+	if (!k->sections)
+		return fail(ld, "out of memory for %zu sections", k->nsections);
+	/* sh_name offsets wait here until the name table itself is checked. */
+	uint32_t *name_off = malloc((k->nsections ? k->nsections : 1) * sizeof *name_off);
+	if (!name_off)
+		return fail(ld, "out of memory for %zu sections", k->nsections);
+	int rc = read_headers(ld, name_off);
+	if (rc == 0)
+		rc = name_sections(ld, name_off);
+	free(name_off);
+	return rc;
 }
 
 /* Finds the one SHT_SYMTAB section; returns 0 when the file has none. */
@@ -281,7 +302,7 @@ static int load_symbols(loader *ld)
 	if (!strs)
 		return -1;
 	Elf_Data *d = elf_getdata(elf_getscn(k->elf, symtab), NULL);
-	if (!d || d->d_size != sec->size)
+	if (!d || d->d_size != sec->size || d->d_type != ELF_T_SYM)
 		return fail(ld, "cannot read the symbol table: %s", elf_errmsg(-1));
 	size_t nx;
 	const Elf32_Word *xtab = find_shndx_table(ld, symtab, &nx);
@@ -289,10 +310,17 @@ static int load_symbols(loader *ld)
 	k->symbols = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *k->symbols);
 	if (!k->symbols)
 		return fail(ld, "out of memory for %zu symbols", k->nsymbols);
+	/* libelf hands out the table translated to this host's layout: read the
+	 * native structs (a gelf_getsym call per symbol costs more than the rest). */
 	for (size_t i = 0; i < k->nsymbols; i++) {
 		GElf_Sym sym;
-		if (!gelf_getsym(d, (int)i, &sym))
-			return fail(ld, "cannot read symbol %zu: %s", i, elf_errmsg(-1));
+		if (k->elfclass == 64) {
+			sym = ((const Elf64_Sym *)d->d_buf)[i];
+		} else {
+			const Elf32_Sym *s32 = &((const Elf32_Sym *)d->d_buf)[i];
+			sym = (GElf_Sym){ .st_name = s32->st_name, .st_info = s32->st_info, .st_other = s32->st_other,
+					  .st_shndx = s32->st_shndx, .st_value = s32->st_value, .st_size = s32->st_size };
+		}
 		if (load_symbol(ld, i, &sym, strs, strsize, xtab, nx) != 0)
 			return -1;
 	}

@@ -583,31 +583,52 @@ static int klp_correlator_summary(lua_State *L)
 	return 1;
 }
 
-/* Appends s as a JSON string literal (control bytes escaped; other bytes as is). */
+static int json_plain(unsigned char ch)
+{
+	return ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\';
+}
+
+/* Appends s as a JSON string literal (control bytes escaped; other bytes as
+ * is).  Runs that need no escape, whole names as a rule, go in one copy. */
 static void json_string(luaL_Buffer *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	luaL_addchar(b, '"');
+	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
+		if (json_plain(ch))
+			continue;
+		luaL_addlstring(b, s + run, i - run);
+		run = i + 1;
 		if (ch == '"' || ch == '\\') {
-			luaL_addchar(b, '\\');
-			luaL_addchar(b, (char)ch);
-		} else if (ch < 0x20 || ch == 0x7f) {
+			char esc[2] = { '\\', (char)ch };
+			luaL_addlstring(b, esc, 2);
+		} else {
 			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
 			luaL_addlstring(b, esc, 6);
-		} else {
-			luaL_addchar(b, (char)ch);
 		}
 	}
+	luaL_addlstring(b, s + run, len - run);
 	luaL_addchar(b, '"');
 }
 
+/* Appends ,"field":v (without the comma when first); v is a symbol index. */
 static void json_int(luaL_Buffer *b, const char *field, lua_Integer v, int first)
 {
-	char buf[48];
-	int n = snprintf(buf, sizeof buf, "%s\"%s\":%lld", first ? "" : ",", field, (long long)v);
-	luaL_addlstring(b, buf, (size_t)n);
+	char digits[24];
+	size_t n = 0;
+	uint64_t u = (uint64_t)v;
+	do {
+		digits[sizeof digits - ++n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u && n < sizeof digits);
+	if (!first)
+		luaL_addchar(b, ',');
+	luaL_addchar(b, '"');
+	luaL_addstring(b, field);
+	luaL_addlstring(b, "\":", 2);
+	luaL_addlstring(b, digits + sizeof digits - n, n);
 }
 
 static void json_field_string(luaL_Buffer *b, const char *field, const char *s, size_t len)

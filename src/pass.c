@@ -26,18 +26,20 @@ static int passes_filter(const corr *c, int side, uint32_t i, corr_filefilter f)
 
 /* Collects the unpaired eligible symbols of both sides that the pass's filters
  * admit, orig first, each side in symtab order. */
-static corr_member *collect(const corr *c, const corr_pass *p, size_t *n)
+static corr_member *collect(corr *c, const corr_pass *p, size_t *n)
 {
-	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols;
-	corr_member *m = malloc((total ? total : 1) * sizeof *m);
-	if (!m)
+	size_t nopen[2];
+	const uint32_t *open[2] = { corr_open_symbols(c, 0, &nopen[0]), corr_open_symbols(c, 1, &nopen[1]) };
+	corr_member *m = malloc((nopen[0] + nopen[1] + 1) * sizeof *m);
+	if (!open[0] || !open[1] || !m) {
+		free(m);
 		return NULL;
+	}
 	size_t k = 0;
 	for (uint32_t s = 0; s < 2; s++)
-		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++)
-			if (c->side[s].syms[i].twin == CORR_NONE && corr_eligible(c, (int)s, i) &&
-			    passes_filter(c, (int)s, i, p->filter[s]))
-				m[k++] = (corr_member){ i, s };
+		for (size_t j = 0; j < nopen[s]; j++)
+			if (passes_filter(c, (int)s, open[s][j], p->filter[s]))
+				m[k++] = (corr_member){ open[s][j], s };
 	*n = k;
 	return m;
 }
