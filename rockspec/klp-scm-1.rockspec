@@ -29,8 +29,8 @@ build = {
   modules = {
     ["klp.core"] = {
       sources = {
-        "src/analyse.c", "src/corr.c", "src/exclude.c", "src/forbid.c", "src/group.c", "src/index.c",
-        "src/kelf.c",
+        "src/analyse.c", "src/corr.c", "src/exclude.c", "src/digest.c", "src/forbid.c", "src/group.c", "src/index.c",
+        "src/kelf.c", "src/reloc.c", "src/use.c",
         "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lutil.c", "src/pass.c", "src/trace.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },

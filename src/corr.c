@@ -56,6 +56,7 @@ static int side_init(corr_side *sd, kelf *k)
 		cs->key_len = cs->base_len = s->name_len;
 		cs->key_hash = cs->base_hash = s->hash;
 		cs->twin = CORR_NONE;
+		cs->parent = CORR_NONE;
 		cs->unit = s->file == KELF_NO_FILE ? 0 : (uint32_t)s->file + 1;
 	}
 	return 0;
@@ -84,6 +85,8 @@ void corr_free(corr *c)
 		free(c->side[s].tu_names);
 		free(c->side[s].tu_slots);
 		free(c->side[s].open);
+		free(c->side[s].by_section);
+		free(c->side[s].section_start);
 	}
 	free(c->map_tu);
 	free(c->map_file);

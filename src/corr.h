@@ -26,6 +26,7 @@ enum {
 	CS_NUMBERED = 1u << 1,   /* the key dropped a renumberable counter */
 	CS_TU = 1u << 2,         /* carries a translation-unit suffix (.llvm.<hash>) */
 	CS_WATCHED = 1u << 3,    /* passes record what they see of it (corr_watch) */
+	CS_DIGEST = 1u << 4,     /* digest holds a content digest */
 };
 
 /* What made a pair, beyond the pass that made it. */
@@ -37,6 +38,8 @@ typedef enum corr_evidence {
 	EV_SCOPE,       /* equal TU-localness (local or .llvm.) singled it out */
 	EV_FILE,        /* the strict same-file test singled it out */
 	EV_LLVM,        /* equal .llvm.-ness singled it out */
+	EV_DIGEST,      /* equal content digest singled it out */
+	EV_USE,         /* the twin of a function using it uses it at the same place */
 	EV_POSITIONAL,  /* tie broken by position among equal counts */
 	EV_FIRST,       /* first candidate in symtab order (greedy passes) */
 	EV_EXPLICIT,    /* paired by a caller (policy or custom pass) */
@@ -51,6 +54,7 @@ typedef enum corr_refine {
 	REFINE_SCOPE,   /* both TU-local (LOCAL or .llvm.) or both not */
 	REFINE_FILE,    /* both .llvm., both without FILE, or twin FILEs */
 	REFINE_LLVM,    /* both .llvm. or both not */
+	REFINE_DIGEST,  /* equal content digest */
 	REFINE_COUNT
 } corr_refine;
 
@@ -110,6 +114,9 @@ typedef struct corr_event {
 typedef struct corr_sym {
 	const char *key, *base;
 	uint64_t key_hash, base_hash;
+	uint64_t own;      /* content digest of its own bytes (CS_DIGEST) */
+	uint64_t digest;   /* own, with its .cold/.part children folded in */
+	int32_t parent;    /* the function this .cold/.part child belongs to, or CORR_NONE */
 	uint32_t key_len, base_len;
 	uint32_t unit;     /* 0 none; 1..nfiles file units; above: TU suffix units */
 	int32_t twin;      /* index on the other side, or CORR_NONE */
@@ -124,6 +131,8 @@ typedef struct corr_forbidden_pair corr_forbidden_pair;
 typedef struct corr_side {
 	kelf *k;
 	corr_sym *syms;
+	uint32_t *by_section; /* named symbols sorted by (section, value), for targets */
+	size_t *section_start;/* by_section range of each section */
 	uint32_t *open;      /* unpaired eligible symbols (corr_open_symbols) */
 	size_t nopen;
 	int open_stale;      /* exclusions changed: rebuild the list */
@@ -276,6 +285,32 @@ int corr_analyse(corr *c);
 /* Candidates for symbol i of side s on the other side: unpaired, eligible, same
  * key and type, and compatible FILE.  Writes up to max indices; returns the count. */
 size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_t max);
+
+/* Makes child (a .cold or .part function) belong to parent on one side. */
+void corr_set_parent(corr *c, int side, uint32_t child, uint32_t parent);
+
+/* Links, on both sides, every function whose key ends in ".KIND" for one of
+ * kinds (NULL-terminated: "cold", "part") to the one function of the key
+ * without it in the same FILE.  Returns -1 when out of memory. */
+int corr_link_children(corr *c, const char *const *kinds);
+
+/* Computes the content digests of both sides (relocatable objects only; a
+ * linked image keeps none).  Returns 0, or -1 with a one-line message. */
+int corr_compute_digests(corr *c, char *err, size_t errlen);
+
+/* Where a relocation of side `side` points: the symbol it names, or for a
+ * section symbol the symbol covering the target (with *inner the offset in
+ * it); CORR_NONE when nothing covers it. */
+int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner);
+
+/* Pairs unpaired local statics by use: where the twins of a function pair
+ * reference same-keyed statics in the same order; returns pairs made or -1. */
+long corr_pair_by_use(corr *c, uint16_t rule);
+
+/* A pair's status. */
+typedef enum corr_status { ST_SAME, ST_CHANGED, ST_UNKNOWN } corr_status;
+corr_status corr_pair_status(const corr *c, uint32_t orig);
+const char *corr_status_name(corr_status st);
 
 const char *corr_evidence_name(corr_evidence ev);
 const char *corr_outcome_name(corr_outcome out);

@@ -419,6 +419,8 @@ void kelf_close(kelf *k)
 	free(k->sections);
 	free(k->symbols);
 	free(k->files);
+	free(k->relocs);
+	free(k->reloc_start);
 	free(k->path);
 	free(k);
 }

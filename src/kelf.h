@@ -35,6 +35,15 @@ typedef struct kelf_symbol {
 	uint8_t type, bind, visibility;
 } kelf_symbol;
 
+/* A relocation, with its addend made explicit (read from the section for
+ * SHT_REL). */
+typedef struct kelf_reloc {
+	uint64_t offset;   /* within the section it applies to */
+	int64_t addend;
+	uint32_t type;
+	uint32_t sym;      /* symbol table index, checked */
+} kelf_reloc;
+
 typedef struct kelf {
 	char *path;
 	int fd;
@@ -49,6 +58,12 @@ typedef struct kelf {
 	kelf_symbol *symbols;
 	size_t nfiles;
 	uint32_t *files;   /* symbol index of each STT_FILE symbol, in symtab order */
+	/* Loaded on demand by kelf_load_relocs: every relocation, grouped by the
+	 * section it applies to (reloc_start[s] .. reloc_start[s + 1]), each group
+	 * sorted by offset. */
+	kelf_reloc *relocs;
+	size_t nrelocs;
+	size_t *reloc_start;
 } kelf;
 
 /* Opens and validates PATH.  On failure returns NULL and writes a one-line
@@ -58,6 +73,13 @@ void kelf_close(kelf *k);
 
 /* Gives back the file descriptor; the loaded arrays stay usable. */
 void kelf_release_file(kelf *k);
+
+/* Loads and checks every relocation section (once); returns 0, or -1 with a
+ * one-line message in err. */
+int kelf_load_relocs(kelf *k, char *err, size_t errlen);
+
+/* The bytes of section s (NULL for NOBITS or an empty section). */
+const unsigned char *kelf_section_bytes(kelf *k, size_t s);
 
 /* Name of the section a symbol is defined in, or NULL (undefined, ABS, ...). */
 const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);

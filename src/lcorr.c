@@ -264,7 +264,7 @@ static int get_bool(lua_State *L, int t, const char *field)
 /* Reads t[field], a list of refinement names, into v; returns the count. */
 static size_t check_refines(lua_State *L, int t, const char *field, corr_refine *v)
 {
-	static const char *const refines[] = { "tu", "size", "bind", "scope", "file", "llvm", NULL };
+	static const char *const refines[] = { "tu", "size", "bind", "scope", "file", "llvm", "digest", NULL };
 	lua_getfield(L, t, field);
 	size_t n = 0;
 	if (!lua_isnil(L, -1)) {
@@ -310,15 +310,27 @@ static void check_pass(lua_State *L, int t, corr *c, corr_pass *p)
 	p->nposmatch = check_refines(L, t, "positional_match", p->posmatch);
 }
 
-/* corr:run(pass) -> number of pairs made */
+/* corr:run(pass) -> number of pairs made; {rule = s, use = true} pairs
+ * statics by use (corr_pair_by_use), any other table is a grouping pass. */
 static int klp_correlator_run(lua_State *L)
 {
 	corr *c = check_corr(L, 1);
-	corr_pass p;
-	check_pass(L, 2, c, &p);
+	luaL_checktype(L, 2, LUA_TTABLE);
 	if (!c->map_tu)
 		luaL_error(L, "align_files must run before any pass");
-	long made = corr_run_pass(c, &p);
+	long made;
+	if (get_bool(L, 2, "use")) {
+		lua_getfield(L, 2, "rule");
+		int id = corr_rule_id(c, luaL_checkstring(L, -1));
+		lua_pop(L, 1);
+		if (id < 0)
+			raise_nomem(L);
+		made = corr_pair_by_use(c, (uint16_t)id);
+	} else {
+		corr_pass p;
+		check_pass(L, 2, c, &p);
+		made = corr_run_pass(c, &p);
+	}
 	if (made < 0)
 		raise_nomem(L);
 	lua_pushinteger(L, made);
@@ -703,6 +715,8 @@ static int klp_correlator_json_pairs(lua_State *L)
 		json_field_string(&b, "rule", rule, strlen(rule));
 		const char *ev = corr_evidence_name((corr_evidence)cs->evidence);
 		json_field_string(&b, "evidence", ev, strlen(ev));
+		const char *st = corr_status_name(corr_pair_status(c, a));
+		json_field_string(&b, "status", st, strlen(st));
 		if (explain)
 			json_explain(&b, c, a);
 		luaL_addchar(&b, '}');
@@ -827,6 +841,108 @@ static int klp_correlator_set_tu_map(lua_State *L)
 	return 0;
 }
 
+/* corr:link_children({"cold", "part"}): .cold/.part functions belong to the
+ * function of their key without that kind */
+static int klp_correlator_link_children(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_newtable(L);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, "kinds");
+	const char **kinds = string_list(L, lua_gettop(L), "kinds");
+	if (corr_link_children(c, kinds) != 0)
+		raise_nomem(L);
+	return 0;
+}
+
+/* corr:compute_digests() -> true | nil, "path: problem" */
+static int klp_correlator_compute_digests(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	char err[512];
+	if (corr_compute_digests(c, err, sizeof err) != 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* corr:status(orig_index) -> "same" | "changed" | "unknown" */
+static int klp_correlator_status(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	lua_pushstring(L, corr_status_name(corr_pair_status(c, check_index(L, 2, c, 0))));
+	return 1;
+}
+
+/* corr:parent(side, i) -> index of the function a .cold/.part child belongs to */
+static int klp_correlator_parent(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	int32_t p = c->side[s].syms[check_index(L, 3, c, s)].parent;
+	if (p == CORR_NONE)
+		return 0;
+	lua_pushinteger(L, p);
+	return 1;
+}
+
+/* Appends {orig=, patched=} to the array at the top of the stack. */
+static void push_change(lua_State *L, lua_Integer *n, int64_t orig, int64_t patched)
+{
+	lua_createtable(L, 0, 2);
+	if (orig >= 0)
+		set_int(L, "orig", orig);
+	if (patched >= 0)
+		set_int(L, "patched", patched);
+	lua_rawseti(L, -2, ++*n);
+}
+
+/* Whether symbol i of a side is a function or data a live patch deals with:
+ * defined, eligible, FUNC or OBJECT, not a .cold/.part child. */
+static int patchable(const corr *c, int side, uint32_t i, unsigned type)
+{
+	const kelf_symbol *s = &c->side[side].k->symbols[i];
+	return s->type == type && s->shndx != 0 && corr_eligible(c, side, i) &&
+	       c->side[side].syms[i].parent == CORR_NONE;
+}
+
+/* corr:changes() -> {changed_functions, new_functions, removed_functions,
+ * changed_data}: arrays of {orig=, patched=} (children folded into parents) */
+static int klp_correlator_changes(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	lua_createtable(L, 0, 4);
+	lua_Integer n = 0;
+	lua_newtable(L);
+	for (uint32_t a = 1; a < c->side[0].k->nsymbols; a++)
+		if (patchable(c, 0, a, STT_FUNC) && corr_pair_status(c, a) == ST_CHANGED)
+			push_change(L, &n, a, c->side[0].syms[a].twin);
+	lua_setfield(L, -2, "changed_functions");
+	n = 0;
+	lua_newtable(L);
+	for (uint32_t a = 1; a < c->side[0].k->nsymbols; a++)
+		if (patchable(c, 0, a, STT_OBJECT) && corr_pair_status(c, a) == ST_CHANGED)
+			push_change(L, &n, a, c->side[0].syms[a].twin);
+	lua_setfield(L, -2, "changed_data");
+	n = 0;
+	lua_newtable(L);
+	for (uint32_t b = 1; b < c->side[1].k->nsymbols; b++)
+		if (patchable(c, 1, b, STT_FUNC) && c->side[1].syms[b].twin == CORR_NONE)
+			push_change(L, &n, -1, b);
+	lua_setfield(L, -2, "new_functions");
+	n = 0;
+	lua_newtable(L);
+	for (uint32_t a = 1; a < c->side[0].k->nsymbols; a++)
+		if (patchable(c, 0, a, STT_FUNC) && c->side[0].syms[a].twin == CORR_NONE)
+			push_change(L, &n, a, -1);
+	lua_setfield(L, -2, "removed_functions");
+	return 1;
+}
+
 /* corr:elf(side) -> the klp.elf of that side */
 static int klp_correlator_elf(lua_State *L)
 {
@@ -862,6 +978,11 @@ void klp_open_correlator(lua_State *L)
 		{ "trace", klp_correlator_trace },
 		{ "lookup", klp_correlator_lookup },
 		{ "set_tu_map", klp_correlator_set_tu_map },
+		{ "link_children", klp_correlator_link_children },
+		{ "compute_digests", klp_correlator_compute_digests },
+		{ "status", klp_correlator_status },
+		{ "parent", klp_correlator_parent },
+		{ "changes", klp_correlator_changes },
 		{ NULL, NULL }
 	};
 	luaL_newmetatable(L, KLP_CORRELATOR_MT);

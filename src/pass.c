@@ -106,6 +106,8 @@ static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy
 		if (a->file == KELF_NO_FILE)
 			return 1;
 		return sx == sy ? a->file == b->file : corr_file_compatible(c, sx, x, y);
+	case REFINE_DIGEST:
+		return (ca->flags & CS_DIGEST) && (cb->flags & CS_DIGEST) && ca->digest == cb->digest;
 	case REFINE_TU: {
 		if (sx == sy || sx != 0)
 			return 0;
@@ -123,7 +125,8 @@ static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy
 
 static corr_evidence refine_evidence(corr_refine r)
 {
-	static const corr_evidence ev[REFINE_COUNT] = { EV_TU, EV_SIZE, EV_BIND, EV_SCOPE, EV_FILE, EV_LLVM };
+	static const corr_evidence ev[REFINE_COUNT] = { EV_TU, EV_SIZE, EV_BIND, EV_SCOPE, EV_FILE, EV_LLVM,
+							EV_DIGEST };
 	return ev[r];
 }
 
@@ -395,6 +398,6 @@ const char *corr_outcome_name(corr_outcome out)
 const char *corr_evidence_name(corr_evidence ev)
 {
 	static const char *const names[EV_COUNT] = { "unique", "tu", "size", "bind", "scope", "file",
-						     "llvm", "positional", "first", "explicit" };
+						     "llvm", "digest", "use", "positional", "first", "explicit" };
 	return ev < EV_COUNT ? names[ev] : "unknown";
 }

@@ -4,7 +4,7 @@ local cli = require "helpers.cli"
 local fixtures = require "helpers.fixtures"
 
 local gcc_orig, gcc_patched = fixtures.pair("gcc_clones", "gcc")
-local amb_orig, amb_patched = fixtures.pair("ambiguous", "gcc")
+local amb_orig, amb_patched = fixtures.pair("ambiguous_unused", "gcc")
 
 describe("klp CLI", function()
   it("prints a text report with counts, renamed pairs by rule and leftovers", function()

@@ -105,12 +105,13 @@ describe("ThinLTO promoted statics", function()
 end)
 
 describe("renumbered statics", function()
-  it("pair by position when GCC's per-TU counter shifted every number", function()
+  it("pair by use when GCC's per-TU counter shifted every number", function()
     local r = C.fixture("renumbered_statics", "gcc")
     -- count.5 exists on both sides but names different variables.
-    assert.are.same({ "count.7@r.c", "positional", "positional" }, { twin(r, "count.5@r.c") })
-    assert.are.same({ "count.5@r.c", "positional", "positional" }, { twin(r, "count.3@r.c") })
-    assert.are.same({ "count.2@r.c", "positional", "positional" }, { twin(r, "count.0@r.c") })
+    -- Each function's count pairs through the function that uses it.
+    assert.are.same({ "count.7@r.c", "use", "use" }, { twin(r, "count.5@r.c") })
+    assert.are.same({ "count.5@r.c", "use", "use" }, { twin(r, "count.3@r.c") })
+    assert.are.same({ "count.2@r.c", "use", "use" }, { twin(r, "count.0@r.c") })
     for _, new in ipairs { "seen.9@r.c", "calls.10@r.c", "last.1@r.c", "prev.0@r.c", "f_new", "f_tail" } do
       assert.is_true(r.patched_only[new], new)
     end
@@ -143,12 +144,12 @@ describe("renumbered statics", function()
       assert.is_nil(r.orig_only["__UNIQUE_ID_modinfo8@u.c"])
     end)
 
-    it("tell renumbered .modinfo entries apart by size when a policy keeps them (" .. tc .. ")", function()
+    it("tell renumbered .modinfo entries apart by content when a policy keeps them (" .. tc .. ")", function()
       -- modinfo9 is on both sides but is "author=klp" in orig, "license=GPL" in patched.
       local r = C.fixture("unique_id", tc, { exclude = { replace = true, abs = true } })
-      assert.are.same({ to = "__UNIQUE_ID_modinfo9@u.c", rule = "suffix", evidence = "size" },
+      assert.are.same({ to = "__UNIQUE_ID_modinfo9@u.c", rule = "suffix", evidence = "digest" },
         r.pairs["__UNIQUE_ID_modinfo8@u.c"])
-      assert.are.same({ to = "__UNIQUE_ID_modinfo10@u.c", rule = "suffix", evidence = "size" },
+      assert.are.same({ to = "__UNIQUE_ID_modinfo10@u.c", rule = "suffix", evidence = "digest" },
         r.pairs["__UNIQUE_ID_modinfo9@u.c"])
     end)
   end
@@ -157,8 +158,9 @@ describe("renumbered statics", function()
     local r = C.fixture("clang_msg_grows", "clang")
     local to, rule = twin(r, "f.__msg@m.c")
     assert.are.same({ "f.__msg@m.c", "exact" }, { to, rule })
-    -- f.__msg.1's group grew (2 -> 3) and nothing else tells them apart.
-    assert.are.same({ "f.__msg.1@m.c", "f.__msg.2@m.c" }, r.ambiguous["orig:f.__msg.1@m.c"])
+    -- f.__msg.1's group grew (2 -> 3); its text ("f: bbb") tells it apart.
+    assert.are.same({ "f.__msg.1@m.c", "suffix", "digest" }, { twin(r, "f.__msg.1@m.c") })
+    assert.are.same({ ["f.__msg.2@m.c"] = true }, r.patched_only)
   end)
 end)
 
@@ -187,9 +189,20 @@ describe("added and removed", function()
   end
 end)
 
+describe("statics by use", function()
+  it("pair each function's static through the function, in a 2-vs-3 group", function()
+    local r = C.fixture("ambiguous", "gcc")
+    -- gcc numbers in reverse: fa's counter is counter.1 in orig, counter.2 in patched.
+    assert.are.same({ "counter.2@r.c", "use", "use" }, { twin(r, "counter.1@r.c") })
+    assert.are.same({ "counter.1@r.c", "use", "use" }, { twin(r, "counter.0@r.c") })
+    assert.are.same({ ["counter.0@r.c"] = true, fc = true }, r.patched_only)
+    assert.are.equal(0, r.summary.ambiguous)
+  end)
+end)
+
 describe("ambiguity", function()
   it("leaves a 2-vs-3 group unpaired and lists every candidate", function()
-    local r = C.fixture("ambiguous", "gcc")
+    local r = C.fixture("ambiguous_unused", "gcc")
     local all = { "counter.0@r.c", "counter.1@r.c", "counter.2@r.c" }
     assert.are.same(all, r.ambiguous["orig:counter.0@r.c"])
     assert.are.same(all, r.ambiguous["orig:counter.1@r.c"])

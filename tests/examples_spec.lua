@@ -24,10 +24,10 @@ end)
 
 describe("examples/ci-gate.lua", function()
   it("fails a build with positional pairs and passes a clean one", function()
-    local o, p = fixtures.pair("renumbered_statics", "gcc")
+    local o, p = fixtures.pair("positional_unused", "gcc")
     local r = cli.run { "--policy", "examples/ci-gate.lua", o, p }
     assert.are.equal(2, r.status)
-    assert.matches("Policy ci%-gate rejects this result: 3 pairs decided by position only", r.stdout)
+    assert.matches("Policy ci%-gate rejects this result: 2 pairs decided by position only", r.stdout)
     o, p = fixtures.pair("file_list", "gcc")
     r = cli.run { "--policy", "examples/ci-gate.lua", o, p }
     assert.are.equal(0, r.status, r.stdout)
@@ -58,13 +58,13 @@ end)
 
 describe("examples/unmatched-csv.lua", function()
   it("writes the unmatched symbols of both sides as CSV", function()
-    local o, p = fixtures.pair("ambiguous", "gcc")
+    local o, p = fixtures.pair("ambiguous_unused", "gcc")
     local r = cli.run({ o, p }, { script = "examples/unmatched-csv.lua" })
     assert.are.equal(0, r.status, r.stderr)
     local lines = {}
     for line in r.stdout:gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.are.equal("side,index,name,type,bind,file,key,candidates", lines[1])
-    assert.are.equal("orig,11,counter.1,object,local,r.c,counter,counter.2 counter.1 counter.0", lines[2])
+    assert.are.equal("orig,11,counter.0,object,local,r.c,counter,counter.0 counter.1 counter.2", lines[2])
     assert.are.equal("patched,17,fc,func,global,,fc,", lines[#lines])
     assert.are.equal(7, #lines)
     local out = os.tmpname()

@@ -33,21 +33,22 @@ describe("--explain", function()
 end)
 
 describe("--why", function()
-  it("shows each pass's view of a symbol that paired by position", function()
+  it("shows each pass's view of a symbol that paired by use", function()
     local o, p = fixtures.pair("renumbered_statics", "gcc")
     local r = cli.run { "--why", "count", o, p }
     assert.are.equal(0, r.status)
     assert.matches("orig count%.5 %[19%] %(local object, r%.c%)\n  key count, renumbered\n  pass exact: +guarded\n"
-      .. "  pass suffix: +tied: candidates count%.7 %[27%], count%.5 %[31%], count%.2 %[33%]\n", r.stdout)
-    assert.matches("  => paired with count%.7 %[27%] %(local object, r%.c%) by positional %(positional%)", r.stdout)
+      .. "  pass suffix: +tied: candidates count%.7 %[27%], count%.5 %[31%], count%.2 %[33%]\n"
+      .. "  pass use: +paired with count%.7 %[27%] %(use%)\n", r.stdout)
+    assert.matches("  => paired with count%.7 %[27%] %(local object, r%.c%) by use %(use%)", r.stdout)
     -- Every symbol of that key, on both sides.
     assert.are.equal(6, select(2, r.stdout:gsub("\n  => ", "")))
   end)
 
   it("says why an ambiguous or excluded symbol stayed unpaired", function()
-    local o, p = fixtures.pair("ambiguous", "gcc")
+    local o, p = fixtures.pair("ambiguous_unused", "gcc")
     local r = cli.run { "--why", "counter.0", o, p }
-    assert.matches("orig counter%.0 %[12%]", r.stdout)
+    assert.matches("orig counter%.0 %[11%]", r.stdout)
     assert.matches("=> unpaired: ambiguous among 3 candidates", r.stdout)
     o, p = fixtures.pair("renumbered_statics", "gcc")
     r = cli.run { "--why", "__key", o, p }

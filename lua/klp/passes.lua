@@ -5,26 +5,31 @@ local M = {}
 
 --- An unchanged name, same FILE.  Renumbered names (count.5) only where their
 --- key group holds the same names on both sides.
-M.exact = { rule = "exact", key = "name", file = "same", numbered_guard = true, refine = { "size" } }
+M.exact = { rule = "exact", key = "name", file = "same", numbered_guard = true, refine = { "digest", "size" } }
 
 --- Same key within a FILE (or both global): suffix churn and renumbering;
---- ties split by the TU map, then by size.
-M.suffix = { rule = "suffix", key = "key", file = "same", refine = { "tu", "size" } }
+--- ties split by the TU map, then by content digest, then by size.
+M.suffix = { rule = "suffix", key = "key", file = "same", refine = { "tu", "digest", "size" } }
+
+--- Statics by use: where twin functions reference same-keyed statics in the
+--- same order, those statics are twins (kpatch's way).
+M.use = { rule = "use", use = true }
 
 --- A local that became global (ThinLTO promotion, LLVM 23 plain names).
 M.promotion = { rule = "promotion", key = "key", file = "compatible", orig = { file = "yes" },
-                patched = { file = "no" }, refine = { "tu", "size" } }
+                patched = { file = "no" }, refine = { "tu", "digest", "size" } }
 
 --- A global that became local again.
 M.demotion = { rule = "demotion", key = "key", file = "compatible", orig = { file = "no" },
-               patched = { file = "yes" }, refine = { "tu", "size" } }
+               patched = { file = "yes" }, refine = { "tu", "digest", "size" } }
 
 --- The evidence passes, repeated until they pair nothing more: each pair may
 --- teach the TU map what resolves the next.
-M.evidence = { loop = { M.suffix, M.promotion, M.demotion } }
+M.evidence = { loop = { M.suffix, M.use, M.promotion, M.demotion } }
 
 --- What is still tied, by symtab position, only between equal counts.
-M.positional = { rule = "positional", key = "key", file = "same", refine = { "tu", "size" }, positional = true }
+M.positional = { rule = "positional", key = "key", file = "same", refine = { "tu", "digest", "size" },
+                 positional = true }
 
 --- A copy of pass p with the fields of t changed.
 function M.with(p, t)

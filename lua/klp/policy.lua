@@ -18,7 +18,7 @@ local FIELDS = {
   name = "string", description = "string", base = "string", suffixes = "table", add_suffixes = "table",
   remove_suffixes = "table", bases = "table", keyer = "table", exclude = "table", pairs = "table",
   never = "table", ties = "string", passes = "table", files = "string", tu_map = "string",
-  fail_on = "table", check = "function",
+  fail_on = "table", check = "function", children = "table",
 }
 local CHOICES = {
   ties = { positional = true, leave = true, error = true },
@@ -34,7 +34,7 @@ local EXCLUDE = {
 local PASS = {
   rule = "string", key = "string", file = "string", numbered_guard = "boolean", orig = "table",
   patched = "table", refine = "table", cumulative = "boolean", greedy = "boolean",
-  positional = "boolean", positional_match = "table",
+  positional = "boolean", positional_match = "table", use = "boolean",
 }
 local ACTIONS = { tu = true, clone = true, strip = true, exclude = true }
 
@@ -123,6 +123,7 @@ local function validate(p, origin)
     for i, rule in ipairs(p[f] or {}) do check_suffix(origin, ("%s[%d]"):format(f, i), rule) end
   end
   check_strings(origin, "remove_suffixes", p.remove_suffixes or {})
+  check_strings(origin, "children", p.children or {})
   if p.keyer and (type(p.keyer.key) ~= "function" or type(p.keyer.triggers) ~= "table") then
     bad(origin, "keyer must be {key = function(name, type), triggers = {contains = {...}, prefixes = {...}}}")
   end
@@ -367,6 +368,9 @@ function M.apply(p, c, opts)
     c:assign_keys(p.keyer.key, p.keyer.triggers)
     c:set_tu_map(p.tu_map or "consistent")
     local mismatch = c:align_files(p.files or "align")
+    c:link_children(p.children or {})
+    local ok, err = c:compute_digests()
+    if not ok then error({ klp_policy = err }, 0) end
     if opts and opts.watch then watch(c, opts.watch) end
     local notes = apply_pairs(p, c)
     run_passes(c, p.passes)

@@ -137,6 +137,8 @@ local EVIDENCE = {
   scope = function() return "the only candidate of the same TU-localness" end,
   file = function() return "the only candidate in the same file" end,
   llvm = function() return "the only candidate of the same .llvm.-ness" end,
+  digest = function() return "the only candidate with the same contents (bytes and relocation targets)" end,
+  use = function() return "the twins of the functions using it use it at the same place" end,
   positional = function() return "tie broken by position among equal counts" end,
   first = function() return "the first candidate in symtab order" end,
 }

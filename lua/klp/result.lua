@@ -102,6 +102,85 @@ function Result:clone_changes()
   return out
 end
 
+--- A pair's status from its orig symbol: "same", "changed" or "unknown"
+--- (linked images carry no relocations; only FUNC and OBJECT have digests).
+function Result:status(sym)
+  local side = side_of(self, sym)
+  local orig = side == "orig" and sym.index or self.correlator:twin("patched", sym.index)
+  if not orig then return nil end
+  return self.correlator:status(orig)
+end
+
+--- Whether statuses mean anything: both objects are relocatable.
+function Result:compares_content()
+  return self.orig:info().type == "rel" and self.patched:info().type == "rel"
+end
+
+--- Uses the correlation of the orig object with its linked image (vmlinux)
+--- for sympos: kallsyms orders same-named symbols by address there.
+function Result:set_sympos_image(image_result)
+  self.image = image_result
+end
+
+-- Defined FUNC and OBJECT symbols of elf named name, as handles.
+local function same_named(c, side, name)
+  local out = {}
+  local elf = c:elf(side)
+  for _, i in ipairs(c:lookup(side, name)) do
+    local s = elf:symbol(i)
+    if s.defined and (s.type == "func" or s.type == "object") then out[#out + 1] = s end
+  end
+  return out
+end
+
+--- The sympos a live patch gives an orig symbol: 0 when its name is unique,
+--- else its 1-based position among same-named symbols in kallsyms order (the
+--- linked image's addresses with set_sympos_image, else the orig object's
+--- symtab order).  nil when the linked image has no twin for it.
+function Result:sympos(sym)
+  if self.image then
+    local twin = self.image:twin(sym)
+    if not twin then return nil end
+    local all = same_named(self.image.correlator, "patched", twin.name)
+    if #all <= 1 then return 0 end
+    table.sort(all, function(x, y) return math.ult(x.value, y.value) or (x.value == y.value and x.index < y.index) end)
+    for rank, s in ipairs(all) do if s.index == twin.index then return rank end end
+    return nil
+  end
+  local all = same_named(self.correlator, "orig", sym.name)
+  if #all <= 1 then return 0 end
+  for rank, s in ipairs(all) do if s.index == sym.index then return rank end end
+  return nil
+end
+
+--- What a live patch must do: {changed_functions, new_functions,
+--- removed_functions, changed_data}, each a list of {orig = sym, patched =
+--- sym, name = s, sympos = n} (fields that do not apply absent); .cold and
+--- .part children are folded into their parents.
+function Result:changes()
+  if self._changes then return self._changes end
+  local out = {}
+  for kind, list in pairs(self.correlator:changes()) do
+    local rows = {}
+    for i, ch in ipairs(list) do
+      local row = {}
+      if ch.orig then
+        row.orig = self.orig:symbol(ch.orig)
+        row.name = row.orig.name
+        row.sympos = self:sympos(row.orig)
+      end
+      if ch.patched then
+        row.patched = self.patched:symbol(ch.patched)
+        row.name = row.name or row.patched.name
+      end
+      rows[i] = row
+    end
+    out[kind] = rows
+  end
+  self._changes = out
+  return out
+end
+
 --- Why the policy rejects this result: a list of messages, empty when accepted.
 function Result:failures()
   if not self._failures then self._failures = policy.verdict(self.policy, self) end

@@ -24,6 +24,8 @@ return {
     section_prefixes = { ".discard.", ".rodata.cst" },
     section_flags = SHF_STRINGS,
   },
+  -- .cold and .part functions belong to their parent: a change in one changes it.
+  children = { "cold", "part" },
   files = "align",
   tu_map = "consistent",
   ties = "positional",

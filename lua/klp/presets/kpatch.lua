@@ -32,6 +32,7 @@ return {
     sections = { ".data.once", "__verbose", "__dyndbg" },
     section_prefixes = { ".data..L__unnamed" },
   },
+  children = { "cold", "part" },
   files = "align",
   tu_map = "consistent",
   ties = "positional",

@@ -54,6 +54,7 @@ return {
       return sym.type ~= "object" and (sym.section or ""):sub(1, 7) == ".rodata"
     end,
   },
+  children = { "cold", "part" },
   files = "in-order",
   tu_map = "first",
   ties = "positional",

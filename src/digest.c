@@ -1,0 +1,299 @@
+/* digest: content digests of functions and data, blind to renaming.
+ *
+ * A symbol's digest covers its bytes and its relocations.  Each relocation
+ * contributes its type, its place within the symbol, and the identity of its
+ * target: the target's correlation key (so .llvm.<hash> churn and renumbered
+ * statics change nothing) and addend; for a section symbol, the symbol that
+ * covers the target offset and the offset within it, or the text of the
+ * string when the section holds strings.  The bytes are hashed as they are:
+ * at a RELA site they hold zeros or opcode bits, at a REL site the addend,
+ * neither of which depends on where the target ended up. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corr.h"
+#include "hash.h"
+#include "index.h"
+
+/* Relocation types whose addend is taken from the end of a 4-byte field:
+ * the target is 4 bytes past addend (x86 PC-relative references). */
+static int pc_relative_fixup(unsigned machine, uint32_t type)
+{
+	if (machine == EM_X86_64)
+		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
+		       type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_PC64;
+	if (machine == EM_386)
+		return type == R_386_PC32 || type == R_386_PLT32;
+	return 0;
+}
+
+
+/* Symbols sorted by (section, value) for target lookups: qsort needs them
+ * compared through the kelf, kept here while sorting (single-threaded). */
+static const kelf *sorting;
+
+static int cmp_by_section(const void *x, const void *y)
+{
+	const kelf_symbol *a = &sorting->symbols[*(const uint32_t *)x], *b = &sorting->symbols[*(const uint32_t *)y];
+	if (a->shndx != b->shndx)
+		return a->shndx < b->shndx ? -1 : 1;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	/* At one address, a sized FUNC/OBJECT first. */
+	return (b->size != 0) - (a->size != 0);
+}
+
+/* Indexes the named symbols of each real section by value. */
+static int index_sections(corr *c, int side)
+{
+	corr_side *sd = &c->side[side];
+	const kelf *k = sd->k;
+	sd->by_section = malloc((k->nsymbols ? k->nsymbols : 1) * sizeof *sd->by_section);
+	sd->section_start = calloc(k->nsections + 1, sizeof *sd->section_start);
+	if (!sd->by_section || !sd->section_start)
+		return -1;
+	size_t n = 0;
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
+		    s->name_len > 0)
+			sd->by_section[n++] = i;
+	}
+	sorting = k;
+	qsort(sd->by_section, n, sizeof *sd->by_section, cmp_by_section);
+	sorting = NULL;
+	for (size_t j = 0; j < n; j++)
+		sd->section_start[k->symbols[sd->by_section[j]].shndx + 1]++;
+	for (size_t s = 0; s < k->nsections; s++)
+		sd->section_start[s + 1] += sd->section_start[s];
+	return 0;
+}
+
+/* The symbol of section sec covering offset off, or CORR_NONE. */
+static int32_t covering(const corr_side *sd, size_t sec, uint64_t off)
+{
+	const kelf *k = sd->k;
+	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1];
+	/* Last symbol with value <= off. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->symbols[sd->by_section[mid]].value <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* A few symbols back at most: nested ones (__pfx_ before its function,
+	 * aliases) sit close together. */
+	for (size_t j = lo, seen = 0; j-- > sd->section_start[sec] && seen < 8; seen++) {
+		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
+		if (s->value + s->size > off || (s->size == 0 && s->value == off))
+			return (int32_t)sd->by_section[j];
+	}
+	return CORR_NONE;
+}
+
+int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)
+{
+	const corr_side *sd = &c->side[side];
+	const kelf_symbol *t = &sd->k->symbols[r->sym];
+	*inner = 0;
+	if (t->type != STT_SECTION)
+		return (int32_t)r->sym;
+	if (t->shndx == 0 || t->shndx >= sd->k->nsections || !sd->section_start)
+		return CORR_NONE;
+	int64_t off = r->addend + (pc_relative_fixup(sd->k->machine, r->type) ? 4 : 0);
+	if (off < 0)
+		return CORR_NONE;
+	int32_t s = covering(sd, t->shndx, (uint64_t)off);
+	if (s != CORR_NONE)
+		*inner = (uint64_t)off - sd->k->symbols[s].value;
+	return s;
+}
+
+/* Identity of a string: its text and the offset of the target within it. */
+static uint64_t string_identity(kelf *k, size_t sec, int64_t off)
+{
+	const unsigned char *b = kelf_section_bytes(k, sec);
+	uint64_t size = k->sections[sec].size;
+	if (!b || off < 0 || (uint64_t)off >= size)
+		return klp_hash_mix(0x5354u, (uint64_t)off);
+	uint64_t start = (uint64_t)off;
+	while (start > 0 && b[start - 1] != '\0')
+		start--;
+	const unsigned char *nul = memchr(b + off, '\0', size - (uint64_t)off);
+	uint64_t end = nul ? (uint64_t)(nul - b) : size;
+	return klp_hash_mix(klp_hash((const char *)b + start, end - start), (uint64_t)off - start);
+}
+
+/* A section's name without digits: the identity of an uncovered target. */
+static uint64_t section_identity(const kelf *k, size_t sec)
+{
+	char buf[256];
+	size_t n = 0;
+	for (const char *p = k->sections[sec].name; *p && n < sizeof buf; p++)
+		if (*p < '0' || *p > '9')
+			buf[n++] = *p;
+	return klp_hash(buf, n);
+}
+
+/* What one relocation contributes to the digest of the symbol at base. */
+static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+{
+	corr_side *sd = &c->side[side];
+	kelf *k = sd->k;
+	const kelf_symbol *t = &k->symbols[r->sym];
+	uint64_t h = klp_hash_mix(r->offset - base, r->type);
+	if (t->type != STT_SECTION) {
+		const corr_sym *ct = &sd->syms[r->sym];
+		return klp_hash_mix(klp_hash_mix(h, ct->key_hash), (uint64_t)r->addend);
+	}
+	if (t->shndx == 0 || t->shndx >= k->nsections)
+		return klp_hash_mix(h, (uint64_t)r->addend);
+	if (k->sections[t->shndx].flags & SHF_STRINGS) {
+		int64_t off = r->addend + (pc_relative_fixup(k->machine, r->type) ? 4 : 0);
+		return klp_hash_mix(h, string_identity(k, t->shndx, off));
+	}
+	uint64_t inner;
+	int32_t s = corr_reloc_target(c, side, r, &inner);
+	if (s == CORR_NONE)
+		return klp_hash_mix(klp_hash_mix(h, section_identity(k, t->shndx)), (uint64_t)r->addend);
+	return klp_hash_mix(klp_hash_mix(h, sd->syms[s].key_hash), inner);
+}
+
+/* The digest of one FUNC or OBJECT symbol's bytes and relocations. */
+static uint64_t symbol_digest(corr *c, int side, uint32_t i)
+{
+	kelf *k = c->side[side].k;
+	const kelf_symbol *s = &k->symbols[i];
+	const kelf_section *sec = &k->sections[s->shndx];
+	uint64_t h = klp_hash_mix(s->type, s->size);
+	if (s->value > sec->size || s->size > sec->size - s->value)
+		return klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
+	const unsigned char *b = kelf_section_bytes(k, s->shndx);
+	if (b)
+		h = klp_hash_mix(h, klp_hash((const char *)b + s->value, s->size));
+	const kelf_reloc *r = k->relocs + k->reloc_start[s->shndx], *end = k->relocs + k->reloc_start[s->shndx + 1];
+	/* First relocation at or past the symbol. */
+	size_t lo = 0, hi = (size_t)(end - r);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].offset < s->value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (r += lo; r < end && r->offset < s->value + s->size; r++)
+		h = klp_hash_mix(h, reloc_part(c, side, r, s->value));
+	return h;
+}
+
+void corr_set_parent(corr *c, int side, uint32_t child, uint32_t parent)
+{
+	c->side[side].syms[child].parent = (int32_t)parent;
+}
+
+/* The length of key once a trailing ".kind" of one of kinds is cut, or 0. */
+static size_t parent_key_len(const char *key, size_t len, const char *const *kinds)
+{
+	for (; *kinds; kinds++) {
+		size_t n = strlen(*kinds);
+		if (len > n + 1 && key[len - n - 1] == '.' && memcmp(key + len - n, *kinds, n) == 0)
+			return len - n - 1;
+	}
+	return 0;
+}
+
+int corr_link_children(corr *c, const char *const *kinds)
+{
+	for (int side = 0; side < 2; side++) {
+		corr_side *sd = &c->side[side];
+		const kelf *k = sd->k;
+		corr_index ix = { 0 };
+		int built = 0;
+		for (uint32_t i = 1; i < k->nsymbols; i++) {
+			corr_sym *cs = &sd->syms[i];
+			if (k->symbols[i].type != STT_FUNC || !corr_eligible(c, side, i))
+				continue;
+			size_t plen = parent_key_len(cs->key, cs->key_len, kinds);
+			if (!plen)
+				continue;
+			if (!built && corr_index_build(&ix, c, side, INDEX_KEY) != 0)
+				return -1;
+			built = 1;
+			uint64_t h = klp_hash(cs->key, plen);
+			int32_t parent = CORR_NONE;
+			int count = 0;
+			for (uint32_t j = corr_index_first(&ix, h); j != CORR_INDEX_END; j = corr_index_next(&ix, j)) {
+				const corr_sym *p = &sd->syms[j];
+				if (p->key_hash == h && p->key_len == plen && memcmp(p->key, cs->key, plen) == 0 &&
+				    k->symbols[j].type == STT_FUNC && j != i &&
+				    (k->symbols[j].file == k->symbols[i].file || k->symbols[j].file == KELF_NO_FILE ||
+				     k->symbols[i].file == KELF_NO_FILE)) {
+					parent = (int32_t)j;
+					count++;
+				}
+			}
+			if (count == 1)
+				cs->parent = parent;
+		}
+		if (built)
+			corr_index_free(&ix);
+	}
+	return 0;
+}
+
+int corr_compute_digests(corr *c, char *err, size_t errlen)
+{
+	for (int side = 0; side < 2; side++) {
+		corr_side *sd = &c->side[side];
+		kelf *k = sd->k;
+		if (k->etype != ET_REL)
+			continue;
+		char why[400];
+		if (kelf_load_relocs(k, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: %s", k->path, why);
+			return -1;
+		}
+		if (!sd->by_section && index_sections(c, side) != 0) {
+			snprintf(err, errlen, "out of memory for digests");
+			return -1;
+		}
+		for (uint32_t i = 1; i < k->nsymbols; i++) {
+			const kelf_symbol *s = &k->symbols[i];
+			corr_sym *cs = &sd->syms[i];
+			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections)
+				continue;
+			cs->own = cs->digest = symbol_digest(c, side, i);
+			cs->flags |= CS_DIGEST;
+		}
+		/* Children fold into their parents: a changed .cold part changes f. */
+		for (uint32_t i = 1; i < k->nsymbols; i++) {
+			const corr_sym *cs = &sd->syms[i];
+			if (cs->parent != CORR_NONE && (cs->flags & CS_DIGEST))
+				sd->syms[cs->parent].digest += klp_hash_mix(cs->own, 0x636869u);
+		}
+	}
+	c->analysed = 0;
+	return 0;
+}
+
+corr_status corr_pair_status(const corr *c, uint32_t orig)
+{
+	const corr_sym *a = &c->side[0].syms[orig];
+	if (a->twin == CORR_NONE)
+		return ST_UNKNOWN;
+	const corr_sym *b = &c->side[1].syms[a->twin];
+	const kelf_symbol *sa = &c->side[0].k->symbols[orig], *sb = &c->side[1].k->symbols[a->twin];
+	if (sa->shndx == 0 && sb->shndx == 0)
+		return ST_SAME; /* both undefined: a name, nothing to compare */
+	if (!(a->flags & CS_DIGEST) || !(b->flags & CS_DIGEST))
+		return ST_UNKNOWN;
+	return a->digest == b->digest ? ST_SAME : ST_CHANGED;
+}
+
+const char *corr_status_name(corr_status st)
+{
+	static const char *const names[] = { "same", "changed", "unknown" };
+	return names[st];
+}
