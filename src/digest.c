@@ -144,16 +144,21 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	kelf *k = sd->k;
 	const kelf_symbol *t = &k->symbols[r->sym];
 	uint64_t h = klp_hash_mix(r->offset - base, r->type);
+	int in_section = t->shndx != 0 && t->shndx < k->nsections;
+	/* Into a string section, through the section or a label (gcc .LC0,
+	 * clang .L.str): the string's text is the identity, wherever the
+	 * linker merged it to. */
+	if (in_section && (k->sections[t->shndx].flags & SHF_STRINGS)) {
+		int64_t off = (t->type == STT_SECTION ? 0 : (int64_t)t->value) + r->addend +
+			      (pc_relative_fixup(k->machine, r->type) ? 4 : 0);
+		return klp_hash_mix(h, string_identity(k, t->shndx, off));
+	}
 	if (t->type != STT_SECTION) {
 		const corr_sym *ct = &sd->syms[r->sym];
 		return klp_hash_mix(klp_hash_mix(h, ct->key_hash), (uint64_t)r->addend);
 	}
-	if (t->shndx == 0 || t->shndx >= k->nsections)
+	if (!in_section)
 		return klp_hash_mix(h, (uint64_t)r->addend);
-	if (k->sections[t->shndx].flags & SHF_STRINGS) {
-		int64_t off = r->addend + (pc_relative_fixup(k->machine, r->type) ? 4 : 0);
-		return klp_hash_mix(h, string_identity(k, t->shndx, off));
-	}
 	uint64_t inner;
 	int32_t s = corr_reloc_target(c, side, r, &inner);
 	if (s == CORR_NONE)

@@ -44,8 +44,8 @@ static corr_member *collect(corr *c, const corr_pass *p, size_t *n)
 	return m;
 }
 
-/* Drops numbered symbols whose key group does not hold the same names on both
- * sides.  Compilers number statics per translation unit (GCC with one counter
+/* Drops numbered symbols whose key group does not hold the same names, with
+ * the same contents, on both sides.  Compilers number statics per translation unit (GCC with one counter
  * for all of them), so once anything in the group moved, an equal number says
  * nothing about identity; only an untouched group may pair by name. */
 static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_filemode file)
@@ -53,16 +53,28 @@ static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_f
 	size_t cnt = *n ? *n : 1;
 	uint32_t *by_key = malloc(cnt * sizeof *by_key), *by_name = malloc(cnt * sizeof *by_name);
 	long *diff = calloc(cnt, sizeof *diff);
+	int64_t *first = malloc(2 * cnt * sizeof *first);
 	unsigned char *moved = calloc(cnt, 1);
 	int rc = -1;
-	if (!by_key || !by_name || !diff || !moved || corr_group(c, m, *n, INDEX_KEY, file, by_key) < 0 ||
+	if (!by_key || !by_name || !diff || !first || !moved || corr_group(c, m, *n, INDEX_KEY, file, by_key) < 0 ||
 	    corr_group(c, m, *n, INDEX_NAME, file, by_name) < 0)
 		goto out;
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; i < 2 * cnt; i++)
+		first[i] = -1;
+	for (size_t i = 0; i < *n; i++) {
 		diff[by_name[i]] += m[i].side == 0 ? 1 : -1;
-	for (size_t i = 0; i < *n; i++)
-		if (diff[by_name[i]] != 0)
+		first[2 * by_name[i] + m[i].side] = (int64_t)m[i].index;
+	}
+	/* A name on both sides whose contents differ moved too: the same
+	 * number may have passed to another variable (gcc's limit.0/limit.1
+	 * trading owners when functions are reordered). */
+	for (size_t i = 0; i < *n; i++) {
+		int64_t a = first[2 * by_name[i]], b = first[2 * by_name[i] + 1];
+		const corr_sym *sa = a >= 0 ? &c->side[0].syms[a] : NULL, *sb = b >= 0 ? &c->side[1].syms[b] : NULL;
+		int differs = sa && sb && (sa->flags & CS_DIGEST) && (sb->flags & CS_DIGEST) && sa->digest != sb->digest;
+		if (diff[by_name[i]] != 0 || differs)
 			moved[by_key[i]] = 1;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++)
 		if (!(c->side[m[i].side].syms[m[i].index].flags & CS_NUMBERED) || !moved[by_key[i]])
@@ -73,6 +85,7 @@ out:
 	free(by_key);
 	free(by_name);
 	free(diff);
+	free(first);
 	free(moved);
 	return rc;
 }

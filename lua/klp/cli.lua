@@ -16,6 +16,8 @@ local function parser()
   p:option("-p --policy", "Policy: a preset name or a policy file."):default "default"
   p:option("-o --output", "Write the report to FILE (atomically) instead of standard output.")
     :argname "FILE"
+  p:option("--vmlinux", "The linked image of ORIG: sympos in kallsyms order (by address) instead of "
+    .. "ORIG's symtab order."):argname("PATH")
   p:flag("-e --explain", "With every pair, the rule and the evidence that made it.")
   p:option("-w --why", "Instead of the report, show what each pass did with the symbols of this "
     .. "name or key (repeatable)."):argname("NAME"):count("*")
@@ -54,6 +56,13 @@ local function run(argv)
   local why = #args.why > 0 and args.why or nil
   local res, cerr = klp.correlate(orig, patched, args.policy, { watch = why })
   if not res then return fail(cerr) end
+  if args.vmlinux then
+    local image, ierr = klp.open(args.vmlinux)
+    if not image then return fail(ierr) end
+    local ires, iierr = klp.correlate(orig, image)
+    if not ires then return fail(iierr) end
+    res:set_sympos_image(ires)
+  end
   local chunks
   if why then
     chunks = { report.why(res, why) }

@@ -53,6 +53,36 @@ local function file_names(elf, list)
   return array(out)
 end
 
+-- One change row as JSON: {"orig", "patched", "name", "sympos"}, fields that
+-- do not apply left out.
+local function change_row(row)
+  local fields = {}
+  if row.orig then fields[#fields + 1] = { "orig", tostring(row.orig.index) } end
+  if row.patched then fields[#fields + 1] = { "patched", tostring(row.patched.index) } end
+  fields[#fields + 1] = { "name", cjson.encode(row.name) }
+  if row.patched and row.orig and row.patched.name ~= row.orig.name then
+    fields[#fields + 1] = { "patched_name", cjson.encode(row.patched.name) }
+  end
+  if row.sympos then fields[#fields + 1] = { "sympos", tostring(row.sympos) } end
+  return object(fields)
+end
+
+M.CHANGE_KINDS = { "changed_functions", "new_functions", "removed_functions", "changed_data" }
+
+-- The "changes" object: what a live patch must replace, add or cannot do.
+local function changes_object(res)
+  local ch, fields = res:changes(), {}
+  for _, kind in ipairs(M.CHANGE_KINDS) do
+    local rows = {}
+    for i, row in ipairs(ch[kind]) do rows[i] = change_row(row) end
+    fields[#fields + 1] = { kind, "[" .. table.concat(rows, ",") .. "]" }
+  end
+  fields[#fields + 1] = { "compared", cjson.encode(res:compares_content()) }
+  fields[#fields + 1] = { "sympos_order", cjson.encode(res.image and ("kallsyms of " .. res.image.patched:info().path)
+    or "orig object symtab") }
+  return object(fields)
+end
+
 -- The FILE pairs that position decided, as {orig = name, patched = name}.
 local function positional_files(res)
   local out = {}
@@ -87,6 +117,7 @@ function M.json_chunks(res, opts)
     } },
     { "failures", array(res:failures()) },
     { "notes", array(res.notes) },
+    { "changes", changes_object(res) },
     { "summary", cjson.encode {
       pairs = s.pairs, orig_only = s.orig_only, patched_only = s.patched_only,
       ambiguous = s.ambiguous, excluded_orig = s.excluded_orig, excluded_patched = s.excluded_patched,
@@ -222,6 +253,40 @@ local function add_ambiguities(out, res, st)
   end
 end
 
+-- "name" or "orig -> patched", with sympos.
+local function change_line(row)
+  local name = row.name
+  if row.orig and row.patched and row.orig.name ~= row.patched.name then
+    name = row.orig.name .. " -> " .. row.patched.name
+  end
+  local pos = row.sympos and ("  sympos " .. row.sympos) or (row.orig and "  sympos unknown" or "")
+  return name .. pos
+end
+
+--- The "to patch" section: what a live patch must replace, add, and what it
+--- cannot do.
+local function add_changes(out, res, st)
+  out[#out + 1] = ""
+  if not res:compares_content() then
+    out[#out + 1] = st("head", "To patch: ") .. "unknown: a linked image carries no relocations, so klp "
+      .. "cannot tell a changed function from a relocated one; compare the relocatable objects"
+      .. " (vmlinux.o, the module's .o) instead."
+    return
+  end
+  local ch = res:changes()
+  local order = res.image and ("kallsyms order of " .. res.image.patched:info().path)
+    or "the orig object's symtab order (give --vmlinux for kallsyms order)"
+  out[#out + 1] = st("head", "To patch") .. (" (sympos from %s):"):format(order)
+  if #ch.changed_functions + #ch.new_functions == 0 then out[#out + 1] = "  nothing: no function changed" end
+  for _, row in ipairs(ch.changed_functions) do out[#out + 1] = "  changed  " .. st("warn", change_line(row)) end
+  for _, row in ipairs(ch.new_functions) do out[#out + 1] = "  new      " .. st("good", change_line(row)) end
+  for _, row in ipairs(ch.removed_functions) do out[#out + 1] = "  removed  " .. change_line(row) end
+  for _, row in ipairs(ch.changed_data) do
+    out[#out + 1] = "  " .. st("bad", "changed data: " .. change_line(row)
+      .. " (a live patch cannot change data in place)")
+  end
+end
+
 local function add_notes(out, res, st)
   if #res.notes == 0 then return end
   out[#out + 1] = ""
@@ -245,6 +310,7 @@ function M.text(res, opts)
       :format(s.pairs, s.positional, s.orig_only, s.patched_only, s.ambiguous, s.clone_changes,
         s.excluded_orig, s.excluded_patched),
   }
+  add_changes(out, res, st)
   add_pairs(out, res, st, opts and opts.explain)
   add_notes(out, res, st)
   add_files(out, res, st)

@@ -1,0 +1,118 @@
+-- What changed: the lists a live patch is built from (tests/fixtures/CHANGES.md).
+local cjson = require "cjson"
+local B = require "helpers.build"
+local C = require "helpers.correlation"
+local cli = require "helpers.cli"
+local fixtures = require "helpers.fixtures"
+
+-- {changed_functions = {names}, new_functions = ..., removed_functions = ...,
+--  changed_data = ...}, names sorted, and the result.
+local function changes(case, tc, policy)
+  local r = C.fixture(case, tc, policy)
+  local out = {}
+  for kind, rows in pairs(r.result:changes()) do
+    local names = {}
+    for i, row in ipairs(rows) do names[i] = row.name end
+    table.sort(names)
+    out[kind] = names
+  end
+  return out, r
+end
+
+local function expect(case, want)
+  for _, tc in ipairs(fixtures.toolchains(case)) do
+    it(("%s (%s)"):format(case, tc), function()
+      local got = changes(case, tc)
+      local w = type(want) == "function" and want(tc) or want
+      assert.are.same({
+        changed_functions = w.changed or {}, new_functions = w.new or {},
+        removed_functions = w.removed or {}, changed_data = w.data or {},
+      }, got)
+    end)
+  end
+end
+
+describe("the live-patch lists", function()
+  expect("chg_function", { changed = { "compute" } })
+  -- inner_calc is fully inlined: only its caller changes.
+  expect("chg_inlined_callee", { changed = { "outer" } })
+  -- user's code is byte-identical; only its call target changed.
+  expect("chg_added_removed", { changed = { "user" }, new = { "new_api" }, removed = { "old_api" } })
+  -- Only the text of a literal changed: seen through the relocation's target.
+  expect("chg_string", { changed = { "greet" } })
+  expect("chg_data", { data = { "table" } })
+  -- The hot part of f is identical; its .cold child changed, folded into f.
+  expect("chg_cold", { changed = { "f" } })
+  -- Every .llvm. hash (clang) or static number (gcc) moved; only delta changed.
+  expect("chg_churn_only", function(tc)
+    return { changed = { tc == "clang" and "delta.llvm.1464096232990084817" or "delta" }, new = { "f_tail" } }
+  end)
+  -- gcc's limit.0/limit.1 trade owners: content, not names or position, pairs them.
+  expect("chg_swapped_statics", {})
+end)
+
+describe("pair status", function()
+  it("marks every pair same or changed in JSON, and unknown for linked images", function()
+    local o, p = fixtures.pair("chg_function", "gcc")
+    local doc = cjson.decode(cli.run({ "--format", "json", o, p }).stdout)
+    local status = {}
+    for _, pair in ipairs(doc.pairs) do status[pair.orig_name] = pair.status end
+    assert.are.equal("changed", status.compute)
+    assert.are.equal("same", status.stable)
+    assert.are.same({ { orig = doc.changes.changed_functions[1].orig, patched = doc.changes.changed_functions[1].patched,
+      name = "compute", sympos = 0 } }, doc.changes.changed_functions)
+    assert.are.same({}, doc.changes.new_functions)
+    assert.is_true(doc.changes.compared)
+  end)
+
+  it("says a linked image cannot be compared", function()
+    local dir = "build/changes"
+    local o, p = fixtures.pair("chg_function", "gcc")
+    local images = {}
+    for side, obj in pairs { orig = o, patched = p } do
+      images[side] = B.build(dir, ("%s/%s.elf"):format(dir, side), { obj },
+        "ld.lld-19 --unresolved-symbols=ignore-all -e compute -o $OUT " .. obj)
+    end
+    local r = cli.run { images.orig, images.patched }
+    assert.matches("To patch: unknown: a linked image carries no relocations", r.stdout)
+    local doc = cjson.decode(cli.run({ "--format", "json", images.orig, images.patched }).stdout)
+    assert.is_false(doc.changes.compared)
+    for _, pair in ipairs(doc.pairs) do assert.are.equal("unknown", pair.status) end
+  end)
+end)
+
+describe("sympos", function()
+  it("is the position among same-named symbols in the orig object, 0 when unique", function()
+    local got, r = changes("two_files_statics", "gcc")
+    assert.are.same({ "helper" }, got.changed_functions)
+    local row = r.result:changes().changed_functions[1]
+    assert.are.equal("a.c", row.orig.file)
+    assert.are.equal(1, row.sympos)
+    assert.matches("changed  helper  sympos 1", cli.run({ fixtures.pair("two_files_statics", "gcc") }).stdout)
+  end)
+
+  it("follows kallsyms (address) order in the linked image given with --vmlinux", function()
+    local o, p = fixtures.pair("two_files_statics", "gcc")
+    -- The image links b.c first, so b.c's helper comes first in kallsyms,
+    -- while orig.o lists a.c's first.
+    local src = {}
+    for _, f in ipairs { "a.c", "b.c" } do src[f] = cli.slurp("tests/fixtures/two_files_statics/orig/" .. f) end
+    local ba = B.link("build/changes", "ba", src, { "b.c", "a.c" })
+    local image = B.build("build/changes", "build/changes/vmlinux-ba", { ba },
+      "ld.lld-19 --unresolved-symbols=ignore-all -e a_entry -o $OUT " .. ba)
+    local r = cli.run { "--vmlinux", image, o, p }
+    assert.are.equal(0, r.status, r.stderr)
+    assert.matches("sympos from kallsyms order of " .. image:gsub("%p", "%%%0"), r.stdout)
+    -- Expected rank: a.c's helper among the image's helpers by address.
+    local klp = require "klp"
+    local img = assert(klp.open(image))
+    local helpers = {}
+    for s in img:symbols() do if s.name == "helper" then helpers[#helpers + 1] = s end end
+    table.sort(helpers, function(x, y) return x.value < y.value end)
+    local rank
+    for i, s in ipairs(helpers) do if s.file == "a.c" then rank = i end end
+    assert.are.equal(2, #helpers)
+    assert.are.equal(2, rank)
+    assert.matches("changed  helper  sympos 2", r.stdout)
+  end)
+end)
