@@ -36,6 +36,7 @@
 /* ------------------------------------------------------------------ input file */
 
 static int input_fd = -1, copy_fd = -1;
+static int verbose; /* ELF_FUZZ_VERBOSE set: one line per correlation */
 static char input_path[64], copy_path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -45,6 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	verbose = getenv("ELF_FUZZ_VERBOSE") != NULL;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		fprintf(stderr, "elf_fuzz: libelf is too old\n");
 		abort();
@@ -696,6 +698,15 @@ static void correlate(kelf *a, kelf *b, int in_order, int mode, uint64_t seed)
 		check_self_unique(c);
 	check_analysis(c);
 
+	if (verbose) {
+		size_t paired = 0;
+		for (uint32_t i = 1; i < a->nsymbols; i++)
+			paired += c->side[0].syms[i].twin != CORR_NONE;
+		fprintf(stderr, "elf_fuzz: mode %d%s: %zu/%zu symbols paired, %zu ambiguous, %zu clone changes, %zu events%s%s\n",
+			mode, in_order ? " in-order" : "", paired, a->nsymbols, c->namb, c->nclones, c->nevents,
+			msg[0] ? ", " : "", msg);
+	}
+
 	/* The explicit pair primitive refuses excluded, FILE, SECTION and paired symbols. */
 	for (uint32_t i = 1; i < a->nsymbols && i < b->nsymbols && i < 64; i++) {
 		int expect_ok = corr_eligible(c, 0, i) && corr_eligible(c, 1, i) &&
@@ -728,6 +739,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kelf *a = kelf_open(input_path, err, sizeof err);
 	if (!a) {
 		check_message(err, sizeof err);
+		if (verbose)
+			fprintf(stderr, "elf_fuzz: not loaded: %s\n", err);
 		return 0;
 	}
 	check_kelf(a);
