@@ -85,6 +85,9 @@ void corr_free(corr *c)
 		free(c->side[s].tu_names);
 		free(c->side[s].tu_slots);
 		free(c->side[s].open);
+		if (c->side[s].names)
+			corr_index_free(c->side[s].names);
+		free(c->side[s].names);
 		free(c->side[s].by_section);
 		free(c->side[s].section_start);
 	}
@@ -296,6 +299,38 @@ int corr_file_compatible(const corr *c, int side, uint32_t i, uint32_t j)
 	if (f == KELF_NO_FILE || g == KELF_NO_FILE)
 		return 1;
 	return c->side[side].file_pair[f] == g;
+}
+
+/* Whether a symbol is what kallsyms lists for a live patch: defined, FUNC or OBJECT. */
+static int kallsyms_like(const kelf_symbol *s)
+{
+	return s->shndx != 0 && (s->type == STT_FUNC || s->type == STT_OBJECT);
+}
+
+int corr_same_named(corr *c, int side, uint32_t i, int by_address, uint32_t *rank, uint32_t *count)
+{
+	corr_side *sd = &c->side[side];
+	if (!sd->names) {
+		sd->names = calloc(1, sizeof *sd->names);
+		if (!sd->names || corr_index_build_names(sd->names, c, side) != 0) {
+			free(sd->names);
+			sd->names = NULL;
+			return -1;
+		}
+	}
+	const kelf_symbol *me = &sd->k->symbols[i];
+	*rank = 1;
+	*count = 0;
+	for (uint32_t j = corr_index_first(sd->names, me->hash); j != CORR_INDEX_END; j = corr_index_next(sd->names, j)) {
+		const kelf_symbol *s = &sd->k->symbols[j];
+		if (s->hash != me->hash || s->name_len != me->name_len || memcmp(s->name, me->name, me->name_len) != 0 ||
+		    !kallsyms_like(s))
+			continue;
+		(*count)++;
+		if (j != i && (by_address ? s->value < me->value || (s->value == me->value && j < i) : j < i))
+			(*rank)++;
+	}
+	return 0;
 }
 
 const uint32_t *corr_open_symbols(corr *c, int side, size_t *n)

@@ -131,6 +131,7 @@ typedef struct corr_forbidden_pair corr_forbidden_pair;
 typedef struct corr_side {
 	kelf *k;
 	corr_sym *syms;
+	struct corr_index *names; /* every symbol by name (corr_same_named), built on demand */
 	uint32_t *by_section; /* named symbols sorted by (section, value), for targets */
 	size_t *section_start;/* by_section range of each section */
 	uint32_t *open;      /* unpaired eligible symbols (corr_open_symbols) */
@@ -306,6 +307,12 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
 /* Pairs unpaired local statics by use: where the twins of a function pair
  * reference same-keyed statics in the same order; returns pairs made or -1. */
 long corr_pair_by_use(corr *c, uint16_t rule);
+
+/* Where symbol i stands among the defined FUNC and OBJECT symbols of its
+ * side with the same name: *rank (1-based) in symtab order, or in address
+ * order with by_address (the kernel's kallsyms order in a linked image), and
+ * *count of them.  Returns -1 when out of memory. */
+int corr_same_named(corr *c, int side, uint32_t i, int by_address, uint32_t *rank, uint32_t *count);
 
 /* A pair's status. */
 typedef enum corr_status { ST_SAME, ST_CHANGED, ST_UNKNOWN } corr_status;

@@ -14,7 +14,6 @@
 
 #include "corr.h"
 #include "hash.h"
-#include "index.h"
 
 /* Relocation types whose addend is taken from the end of a 4-byte field:
  * the target is 4 bytes past addend (x86 PC-relative references). */
@@ -29,44 +28,50 @@ static int pc_relative_fixup(unsigned machine, uint32_t type)
 }
 
 
-/* Symbols sorted by (section, value) for target lookups: qsort needs them
- * compared through the kelf, kept here while sorting (single-threaded). */
-static const kelf *sorting;
-
-static int cmp_by_section(const void *x, const void *y)
+/* Indexes the named symbols of each real section by value: a counting sort
+ * by section, then each section's few symbols (one to three, with
+ * -ffunction-sections) by value, sized ones first at one address. */
+static int index_sections(corr_side *sd)
 {
-	const kelf_symbol *a = &sorting->symbols[*(const uint32_t *)x], *b = &sorting->symbols[*(const uint32_t *)y];
-	if (a->shndx != b->shndx)
-		return a->shndx < b->shndx ? -1 : 1;
-	if (a->value != b->value)
-		return a->value < b->value ? -1 : 1;
-	/* At one address, a sized FUNC/OBJECT first. */
-	return (b->size != 0) - (a->size != 0);
-}
-
-/* Indexes the named symbols of each real section by value. */
-static int index_sections(corr *c, int side)
-{
-	corr_side *sd = &c->side[side];
 	const kelf *k = sd->k;
 	sd->by_section = malloc((k->nsymbols ? k->nsymbols : 1) * sizeof *sd->by_section);
 	sd->section_start = calloc(k->nsections + 1, sizeof *sd->section_start);
-	if (!sd->by_section || !sd->section_start)
+	size_t *fill = calloc(k->nsections + 1, sizeof *fill);
+	if (!sd->by_section || !sd->section_start || !fill) {
+		free(fill);
 		return -1;
-	size_t n = 0;
+	}
 	for (uint32_t i = 1; i < k->nsymbols; i++) {
 		const kelf_symbol *s = &k->symbols[i];
 		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
 		    s->name_len > 0)
-			sd->by_section[n++] = i;
+			sd->section_start[s->shndx + 1]++;
 	}
-	sorting = k;
-	qsort(sd->by_section, n, sizeof *sd->by_section, cmp_by_section);
-	sorting = NULL;
-	for (size_t j = 0; j < n; j++)
-		sd->section_start[k->symbols[sd->by_section[j]].shndx + 1]++;
 	for (size_t s = 0; s < k->nsections; s++)
 		sd->section_start[s + 1] += sd->section_start[s];
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
+		    s->name_len > 0)
+			sd->by_section[sd->section_start[s->shndx] + fill[s->shndx]++] = i;
+	}
+	free(fill);
+	for (size_t sec = 1; sec < k->nsections; sec++) {
+		uint32_t *v = sd->by_section + sd->section_start[sec];
+		size_t n = sd->section_start[sec + 1] - sd->section_start[sec];
+		for (size_t a = 1; a < n; a++) {
+			uint32_t x = v[a];
+			const kelf_symbol *sx = &k->symbols[x];
+			size_t b = a;
+			for (; b > 0; b--) {
+				const kelf_symbol *sy = &k->symbols[v[b - 1]];
+				if (sy->value < sx->value || (sy->value == sx->value && (sy->size != 0 || sx->size == 0)))
+					break;
+				v[b] = v[b - 1];
+			}
+			v[b] = x;
+		}
+	}
 	return 0;
 }
 
@@ -101,7 +106,7 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
 	if (t->type != STT_SECTION)
 		return (int32_t)r->sym;
 	if (t->shndx == 0 || t->shndx >= sd->k->nsections || !sd->section_start)
-		return CORR_NONE;
+		return CORR_NONE; /* the index is built before any digest needs it */
 	int64_t off = r->addend + (pc_relative_fixup(sd->k->machine, r->type) ? 4 : 0);
 	if (off < 0)
 		return CORR_NONE;
@@ -209,42 +214,85 @@ static size_t parent_key_len(const char *key, size_t len, const char *const *kin
 	return 0;
 }
 
+/* A child waiting for its parent: the key it wants, and the match so far. */
+typedef struct wanted {
+	uint64_t hash;
+	uint32_t child, len;
+	int32_t parent;
+	int count;
+} wanted;
+
+/* Links the children of one side: collects them, then finds their parents in
+ * one scan through a small hash table of the keys wanted. */
+static int link_side(corr *c, int side, const char *const *kinds)
+{
+	corr_side *sd = &c->side[side];
+	const kelf *k = sd->k;
+	size_t n = 0, cap = 0;
+	wanted *w = NULL;
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const corr_sym *cs = &sd->syms[i];
+		if (k->symbols[i].type != STT_FUNC || !corr_eligible(c, side, i))
+			continue;
+		size_t plen = parent_key_len(cs->key, cs->key_len, kinds);
+		if (!plen)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			wanted *more = realloc(w, cap * sizeof *w);
+			if (!more) {
+				free(w);
+				return -1;
+			}
+			w = more;
+		}
+		w[n++] = (wanted){ klp_hash(cs->key, plen), i, (uint32_t)plen, CORR_NONE, 0 };
+	}
+	if (n == 0)
+		return 0;
+	size_t slots = 16;
+	while (slots < 2 * n)
+		slots <<= 1;
+	uint32_t *table = calloc(slots, sizeof *table); /* wanted index + 1, chained by probing */
+	if (!table) {
+		free(w);
+		return -1;
+	}
+	for (size_t q = 0; q < n; q++) {
+		size_t h = w[q].hash & (slots - 1);
+		while (table[h])
+			h = (h + 1) & (slots - 1);
+		table[h] = (uint32_t)q + 1;
+	}
+	for (uint32_t j = 1; j < k->nsymbols; j++) {
+		const corr_sym *p = &sd->syms[j];
+		if (k->symbols[j].type != STT_FUNC)
+			continue;
+		for (size_t h = p->key_hash & (slots - 1); table[h]; h = (h + 1) & (slots - 1)) {
+			wanted *x = &w[table[h] - 1];
+			const kelf_symbol *child = &k->symbols[x->child];
+			if (x->hash == p->key_hash && p->key_len == x->len && j != x->child &&
+			    memcmp(p->key, sd->syms[x->child].key, x->len) == 0 &&
+			    (k->symbols[j].file == child->file || k->symbols[j].file == KELF_NO_FILE ||
+			     child->file == KELF_NO_FILE)) {
+				x->parent = (int32_t)j;
+				x->count++;
+			}
+		}
+	}
+	for (size_t q = 0; q < n; q++)
+		if (w[q].count == 1)
+			sd->syms[w[q].child].parent = w[q].parent;
+	free(table);
+	free(w);
+	return 0;
+}
+
 int corr_link_children(corr *c, const char *const *kinds)
 {
-	for (int side = 0; side < 2; side++) {
-		corr_side *sd = &c->side[side];
-		const kelf *k = sd->k;
-		corr_index ix = { 0 };
-		int built = 0;
-		for (uint32_t i = 1; i < k->nsymbols; i++) {
-			corr_sym *cs = &sd->syms[i];
-			if (k->symbols[i].type != STT_FUNC || !corr_eligible(c, side, i))
-				continue;
-			size_t plen = parent_key_len(cs->key, cs->key_len, kinds);
-			if (!plen)
-				continue;
-			if (!built && corr_index_build(&ix, c, side, INDEX_KEY) != 0)
-				return -1;
-			built = 1;
-			uint64_t h = klp_hash(cs->key, plen);
-			int32_t parent = CORR_NONE;
-			int count = 0;
-			for (uint32_t j = corr_index_first(&ix, h); j != CORR_INDEX_END; j = corr_index_next(&ix, j)) {
-				const corr_sym *p = &sd->syms[j];
-				if (p->key_hash == h && p->key_len == plen && memcmp(p->key, cs->key, plen) == 0 &&
-				    k->symbols[j].type == STT_FUNC && j != i &&
-				    (k->symbols[j].file == k->symbols[i].file || k->symbols[j].file == KELF_NO_FILE ||
-				     k->symbols[i].file == KELF_NO_FILE)) {
-					parent = (int32_t)j;
-					count++;
-				}
-			}
-			if (count == 1)
-				cs->parent = parent;
-		}
-		if (built)
-			corr_index_free(&ix);
-	}
+	for (int side = 0; side < 2; side++)
+		if (link_side(c, side, kinds) != 0)
+			return -1;
 	return 0;
 }
 
@@ -260,7 +308,11 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", k->path, why);
 			return -1;
 		}
-		if (!sd->by_section && index_sections(c, side) != 0) {
+		/* Targets through section symbols need the per-section index. */
+		int through_sections = 0;
+		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
+			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
+		if (through_sections && !sd->by_section && index_sections(sd) != 0) {
 			snprintf(err, errlen, "out of memory for digests");
 			return -1;
 		}

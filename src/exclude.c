@@ -20,7 +20,7 @@ static int section_excluded(const kelf_section *sec, const corr_exclusion *x, co
 }
 
 static int symbol_excluded(const kelf_symbol *s, const unsigned char *by_section, size_t nsections,
-			   const corr_exclusion *x)
+			   const corr_exclusion *x, const unsigned char *first)
 {
 	if (s->type < 16 && (x->types >> s->type) & 1)
 		return 1;
@@ -28,7 +28,7 @@ static int symbol_excluded(const kelf_symbol *s, const unsigned char *by_section
 		return 1;
 	if (s->shndx < nsections && by_section[s->shndx])
 		return 1;
-	return klp_has_prefix(s->name, x->prefixes);
+	return first[(unsigned char)s->name[0]] && klp_has_prefix(s->name, x->prefixes);
 }
 
 int corr_exclude_matching(corr *c, const corr_exclusion *x)
@@ -41,6 +41,10 @@ int corr_exclude_matching(corr *c, const corr_exclusion *x)
 		return -1;
 	for (size_t i = 0; i < nnames; i++)
 		hashes[i] = klp_hash(x->sections[i], strlen(x->sections[i]));
+	/* The first bytes of the prefixes: most names start with none of them. */
+	unsigned char first[256] = { 0 };
+	for (const char *const *p = x->prefixes; *p; p++)
+		first[(unsigned char)(*p)[0]] = 1;
 	for (int side = 0; side < 2; side++) {
 		const kelf *k = c->side[side].k;
 		unsigned char *by_section = malloc(k->nsections ? k->nsections : 1);
@@ -52,7 +56,7 @@ int corr_exclude_matching(corr *c, const corr_exclusion *x)
 		for (size_t i = 1; i < k->nsections; i++)
 			by_section[i] = (unsigned char)section_excluded(&k->sections[i], x, hashes);
 		for (uint32_t i = 1; i < k->nsymbols; i++)
-			if (symbol_excluded(&k->symbols[i], by_section, k->nsections, x))
+			if (symbol_excluded(&k->symbols[i], by_section, k->nsections, x, first))
 				corr_exclude(c, side, i);
 		free(by_section);
 	}

@@ -40,7 +40,8 @@ int corr_sel_equal(const corr *c, int sa, uint32_t a, int sb, uint32_t b, corr_i
 	return la == lb && memcmp(x, y, la) == 0;
 }
 
-int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
+/* Builds the index over the eligible symbols, or over all with all set. */
+static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int all)
 {
 	size_t n = c->side[side].k->nsymbols;
 	size_t cap = 16;
@@ -56,7 +57,7 @@ int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
 	memset(ix->head, 0xff, cap * sizeof *ix->head);
 	for (size_t i = n; i-- > 1;) {
 		ix->next[i] = CORR_INDEX_END;
-		if (!corr_eligible(c, side, (uint32_t)i))
+		if (!all && !corr_eligible(c, side, (uint32_t)i))
 			continue;
 		size_t b = corr_sel_hash(c, side, (uint32_t)i, sel) & ix->mask;
 		ix->next[i] = ix->head[b];
@@ -65,6 +66,16 @@ int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
 	if (n)
 		ix->next[0] = CORR_INDEX_END;
 	return 0;
+}
+
+int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
+{
+	return build(ix, c, side, sel, 0);
+}
+
+int corr_index_build_names(corr_index *ix, const corr *c, int side)
+{
+	return build(ix, c, side, INDEX_NAME, 1);
 }
 
 void corr_index_free(corr_index *ix)

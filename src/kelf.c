@@ -421,6 +421,7 @@ void kelf_close(kelf *k)
 	free(k->files);
 	free(k->relocs);
 	free(k->reloc_start);
+	free(k->bytes);
 	free(k->path);
 	free(k);
 }

@@ -64,6 +64,7 @@ typedef struct kelf {
 	kelf_reloc *relocs;
 	size_t nrelocs;
 	size_t *reloc_start;
+	const unsigned char **bytes;  /* per section, filled by kelf_section_bytes */
 } kelf;
 
 /* Opens and validates PATH.  On failure returns NULL and writes a one-line

@@ -870,6 +870,23 @@ static int klp_correlator_compute_digests(lua_State *L)
 	return 1;
 }
 
+/* corr:same_named(side, i [, "address"]) -> rank, count among the defined
+ * FUNC/OBJECT symbols of that name (rank in symtab or address order) */
+static int klp_correlator_same_named(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	uint32_t i = check_index(L, 3, c, s);
+	static const char *const orders[] = { "symtab", "address", NULL };
+	int by_address = luaL_checkoption(L, 4, "symtab", orders);
+	uint32_t rank, count;
+	if (corr_same_named(c, s, i, by_address, &rank, &count) != 0)
+		raise_nomem(L);
+	lua_pushinteger(L, rank);
+	lua_pushinteger(L, count);
+	return 2;
+}
+
 /* corr:status(orig_index) -> "same" | "changed" | "unknown" */
 static int klp_correlator_status(lua_State *L)
 {
@@ -981,6 +998,7 @@ void klp_open_correlator(lua_State *L)
 		{ "link_children", klp_correlator_link_children },
 		{ "compute_digests", klp_correlator_compute_digests },
 		{ "status", klp_correlator_status },
+		{ "same_named", klp_correlator_same_named },
 		{ "parent", klp_correlator_parent },
 		{ "changes", klp_correlator_changes },
 		{ NULL, NULL }

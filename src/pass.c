@@ -44,11 +44,79 @@ static corr_member *collect(corr *c, const corr_pass *p, size_t *n)
 	return m;
 }
 
+static int guard_groups(const corr *c, corr_member *m, size_t *n, corr_filemode file);
+
 /* Drops numbered symbols whose key group does not hold the same names, with
- * the same contents, on both sides.  Compilers number statics per translation unit (GCC with one counter
- * for all of them), so once anything in the group moved, an equal number says
- * nothing about identity; only an untouched group may pair by name. */
+ * the same contents, on both sides.  Compilers number statics per translation
+ * unit (GCC with one counter for all of them), so once anything in the group
+ * moved, an equal number says nothing about identity; only an untouched group
+ * may pair by name. */
 static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_filemode file)
+{
+	/* Only key groups holding a numbered symbol matter (their keys go in a
+	 * small hash set): the guard costs what the renumberable symbols cost. */
+	size_t nkeys = 0, slots = 16;
+	for (size_t i = 0; i < *n; i++)
+		nkeys += (c->side[m[i].side].syms[m[i].index].flags & CS_NUMBERED) != 0;
+	if (nkeys == 0)
+		return 0;
+	while (slots < 2 * nkeys)
+		slots <<= 1;
+	uint64_t *set = calloc(slots, sizeof *set);
+	if (!set)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		const corr_sym *cs = &c->side[m[i].side].syms[m[i].index];
+		if (!(cs->flags & CS_NUMBERED))
+			continue;
+		uint64_t h = cs->key_hash | 1; /* 0 marks an empty slot */
+		size_t j = h & (slots - 1);
+		while (set[j] && set[j] != h)
+			j = (j + 1) & (slots - 1);
+		set[j] = h;
+	}
+	/* The guard works on a copy of those members; what it drops leaves the
+	 * list in place, which keeps symtab order (positional passes need it). */
+	corr_member *sub = malloc(*n * sizeof *sub);
+	unsigned char *in = calloc(*n, 1);
+	size_t nsub = 0;
+	int rc = -1;
+	if (!sub || !in)
+		goto out;
+	for (size_t i = 0; i < *n; i++) {
+		uint64_t h = c->side[m[i].side].syms[m[i].index].key_hash | 1;
+		size_t j = h & (slots - 1);
+		while (set[j] && set[j] != h)
+			j = (j + 1) & (slots - 1);
+		if (set[j]) {
+			in[i] = 1;
+			sub[nsub++] = m[i];
+		}
+	}
+	size_t kept = nsub;
+	if (guard_groups(c, sub, &kept, file) != 0)
+		goto out;
+	/* sub[0..kept) are the survivors, in order: walk both lists together. */
+	size_t k = 0, s2 = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (!in[i]) {
+			m[k++] = m[i];
+		} else if (s2 < kept && sub[s2].index == m[i].index && sub[s2].side == m[i].side) {
+			m[k++] = m[i];
+			s2++;
+		}
+	}
+	*n = k;
+	rc = 0;
+out:
+	free(set);
+	free(sub);
+	free(in);
+	return rc;
+}
+
+/* The guard proper, over members whose key groups hold numbered symbols. */
+static int guard_groups(const corr *c, corr_member *m, size_t *n, corr_filemode file)
 {
 	size_t cnt = *n ? *n : 1;
 	uint32_t *by_key = malloc(cnt * sizeof *by_key), *by_name = malloc(cnt * sizeof *by_name);

@@ -20,8 +20,15 @@ const unsigned char *kelf_section_bytes(kelf *k, size_t s)
 {
 	if (s == 0 || s >= k->nsections || k->sections[s].type == SHT_NOBITS || k->sections[s].size == 0)
 		return NULL;
-	Elf_Data *d = elf_rawdata(elf_getscn(k->elf, s), NULL);
-	return d && d->d_size == k->sections[s].size ? d->d_buf : NULL;
+	if (!k->bytes && !(k->bytes = calloc(k->nsections, sizeof *k->bytes)))
+		return NULL;
+	if (!k->bytes[s]) {
+		Elf_Data *d = elf_rawdata(elf_getscn(k->elf, s), NULL);
+		if (!d || d->d_size != k->sections[s].size)
+			return NULL;
+		k->bytes[s] = d->d_buf;
+	}
+	return k->bytes[s];
 }
 
 /* Whether section i holds relocations klp reads: REL or RELA against .symtab

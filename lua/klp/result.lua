@@ -122,17 +122,6 @@ function Result:set_sympos_image(image_result)
   self.image = image_result
 end
 
--- Defined FUNC and OBJECT symbols of elf named name, as handles.
-local function same_named(c, side, name)
-  local out = {}
-  local elf = c:elf(side)
-  for _, i in ipairs(c:lookup(side, name)) do
-    local s = elf:symbol(i)
-    if s.defined and (s.type == "func" or s.type == "object") then out[#out + 1] = s end
-  end
-  return out
-end
-
 --- The sympos a live patch gives an orig symbol: 0 when its name is unique,
 --- else its 1-based position among same-named symbols in kallsyms order (the
 --- linked image's addresses with set_sympos_image, else the orig object's
@@ -141,16 +130,11 @@ function Result:sympos(sym)
   if self.image then
     local twin = self.image:twin(sym)
     if not twin then return nil end
-    local all = same_named(self.image.correlator, "patched", twin.name)
-    if #all <= 1 then return 0 end
-    table.sort(all, function(x, y) return math.ult(x.value, y.value) or (x.value == y.value and x.index < y.index) end)
-    for rank, s in ipairs(all) do if s.index == twin.index then return rank end end
-    return nil
+    local rank, count = self.image.correlator:same_named("patched", twin.index, "address")
+    return count <= 1 and 0 or rank
   end
-  local all = same_named(self.correlator, "orig", sym.name)
-  if #all <= 1 then return 0 end
-  for rank, s in ipairs(all) do if s.index == sym.index then return rank end end
-  return nil
+  local rank, count = self.correlator:same_named("orig", sym.index)
+  return count <= 1 and 0 or rank
 end
 
 --- What a live patch must do: {changed_functions, new_functions,
