@@ -477,7 +477,7 @@ static int align_name(corr *c, corr_index *pidx, int32_t *jpos, const uint32_t *
 	if (na == 0 || nb == 0)
 		return 0;
 	/* The key index of the patched side, built for the first repeated name. */
-	if (!pidx->head && corr_index_build(pidx, c, 1, INDEX_KEY) != 0)
+	if (!pidx->head && corr_index_build_locals(pidx, c, 1) != 0)
 		return -1;
 	for (size_t j = 0; j < nb; j++)
 		jpos[fb[j]] = (int32_t)j;

@@ -319,7 +319,10 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 		for (uint32_t i = 1; i < k->nsymbols; i++) {
 			const kelf_symbol *s = &k->symbols[i];
 			corr_sym *cs = &sd->syms[i];
-			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections)
+			/* Excluded symbols never pair: they need no digest (targets are
+			 * identified by key, not by digest). */
+			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections ||
+			    !corr_eligible(c, side, i))
 				continue;
 			cs->own = cs->digest = symbol_digest(c, side, i);
 			cs->flags |= CS_DIGEST;

@@ -40,8 +40,10 @@ int corr_sel_equal(const corr *c, int sa, uint32_t a, int sb, uint32_t b, corr_i
 	return la == lb && memcmp(x, y, la) == 0;
 }
 
-/* Builds the index over the eligible symbols, or over all with all set. */
-static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int all)
+enum { ELIGIBLE, ALL, LOCALS };
+
+/* Builds the index over the symbols `which` selects. */
+static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int which)
 {
 	size_t n = c->side[side].k->nsymbols;
 	size_t cap = 16;
@@ -57,7 +59,9 @@ static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int
 	memset(ix->head, 0xff, cap * sizeof *ix->head);
 	for (size_t i = n; i-- > 1;) {
 		ix->next[i] = CORR_INDEX_END;
-		if (!all && !corr_eligible(c, side, (uint32_t)i))
+		if (which != ALL && !corr_eligible(c, side, (uint32_t)i))
+			continue;
+		if (which == LOCALS && c->side[side].k->symbols[i].file == KELF_NO_FILE)
 			continue;
 		size_t b = corr_sel_hash(c, side, (uint32_t)i, sel) & ix->mask;
 		ix->next[i] = ix->head[b];
@@ -70,12 +74,17 @@ static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int
 
 int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
 {
-	return build(ix, c, side, sel, 0);
+	return build(ix, c, side, sel, ELIGIBLE);
 }
 
 int corr_index_build_names(corr_index *ix, const corr *c, int side)
 {
-	return build(ix, c, side, INDEX_NAME, 1);
+	return build(ix, c, side, INDEX_NAME, ALL);
+}
+
+int corr_index_build_locals(corr_index *ix, const corr *c, int side)
+{
+	return build(ix, c, side, INDEX_KEY, LOCALS);
 }
 
 void corr_index_free(corr_index *ix)

@@ -24,6 +24,9 @@ int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
 
 /* Indexes every symbol of one side by name, excluded ones too. */
 int corr_index_build_names(corr_index *ix, const corr *c, int side);
+
+/* Indexes the eligible symbols of one side that belong to a FILE, by key. */
+int corr_index_build_locals(corr_index *ix, const corr *c, int side);
 void corr_index_free(corr_index *ix);
 
 static inline uint32_t corr_index_first(const corr_index *ix, uint64_t hash)

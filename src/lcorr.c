@@ -595,72 +595,104 @@ static int klp_correlator_summary(lua_State *L)
 	return 1;
 }
 
-static int json_plain(unsigned char ch)
+/* JSON text is staged here and handed to the Lua buffer in large blocks:
+ * appending field by field to a luaL_Buffer costs more than writing it. */
+typedef struct jw {
+	luaL_Buffer *b;
+	size_t n;
+	char buf[8192];
+} jw;
+
+static void jw_flush(jw *w)
 {
-	return ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\';
+	luaL_addlstring(w->b, w->buf, w->n);
+	w->n = 0;
 }
 
-/* Appends s as a JSON string literal (control bytes escaped; other bytes as
+static void jw_put(jw *w, const char *s, size_t len)
+{
+	if (len > sizeof w->buf - w->n) {
+		jw_flush(w);
+		if (len > sizeof w->buf) {
+			luaL_addlstring(w->b, s, len);
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, len);
+	w->n += len;
+}
+
+static void jw_lit(jw *w, const char *s)
+{
+	jw_put(w, s, strlen(s));
+}
+
+/* Bytes that need an escape in a JSON string: control bytes, DEL, " and \\. */
+static unsigned char json_escapes[256];
+
+static void json_init(void)
+{
+	for (int ch = 0; ch < 256; ch++)
+		json_escapes[ch] = ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\';
+}
+
+/* Writes s as a JSON string literal (control bytes escaped; other bytes as
  * is).  Runs that need no escape, whole names as a rule, go in one copy. */
-static void json_string(luaL_Buffer *b, const char *s, size_t len)
+static void json_string(jw *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	luaL_addchar(b, '"');
+	jw_put(w, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (json_plain(ch))
+		if (!json_escapes[ch])
 			continue;
-		luaL_addlstring(b, s + run, i - run);
+		jw_put(w, s + run, i - run);
 		run = i + 1;
 		if (ch == '"' || ch == '\\') {
 			char esc[2] = { '\\', (char)ch };
-			luaL_addlstring(b, esc, 2);
+			jw_put(w, esc, 2);
 		} else {
 			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-			luaL_addlstring(b, esc, 6);
+			jw_put(w, esc, 6);
 		}
 	}
-	luaL_addlstring(b, s + run, len - run);
-	luaL_addchar(b, '"');
+	jw_put(w, s + run, len - run);
+	jw_put(w, "\"", 1);
 }
 
-/* Appends ,"field":v (without the comma when first); v is a symbol index. */
-static void json_int(luaL_Buffer *b, const char *field, lua_Integer v, int first)
+/* Writes prefix (such as ,"patched":) and then v, a symbol index. */
+static void json_int(jw *w, const char *prefix, size_t plen, uint64_t v)
 {
 	char digits[24];
 	size_t n = 0;
-	uint64_t u = (uint64_t)v;
 	do {
-		digits[sizeof digits - ++n] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u && n < sizeof digits);
-	if (!first)
-		luaL_addchar(b, ',');
-	luaL_addchar(b, '"');
-	luaL_addstring(b, field);
-	luaL_addlstring(b, "\":", 2);
-	luaL_addlstring(b, digits + sizeof digits - n, n);
+		digits[sizeof digits - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof digits);
+	jw_put(w, prefix, plen);
+	jw_put(w, digits + sizeof digits - n, n);
 }
 
-static void json_field_string(luaL_Buffer *b, const char *field, const char *s, size_t len)
+#define JSON_INT(w, literal, v) json_int(w, literal, sizeof literal - 1, (uint64_t)(v))
+
+static void json_field_string(jw *w, const char *field, const char *s, size_t len)
 {
-	luaL_addchar(b, ',');
-	luaL_addchar(b, '"');
-	luaL_addstring(b, field);
-	luaL_addstring(b, "\":");
-	json_string(b, s, len);
+	jw_put(w, ",\"", 2);
+	jw_lit(w, field);
+	jw_put(w, "\":", 2);
+	json_string(w, s, len);
 }
 
-/* Appends ,"field":"s" or ,"field":null. */
-static void json_field_optional(luaL_Buffer *b, const char *field, const char *s)
+/* Writes ,"field":"s" or ,"field":null. */
+static void json_field_optional(jw *w, const char *field, const char *s)
 {
 	if (s) {
-		json_field_string(b, field, s, strlen(s));
+		json_field_string(w, field, s, strlen(s));
 	} else {
-		luaL_addstring(b, ",\"");
-		luaL_addstring(b, field);
-		luaL_addstring(b, "\":null");
+		jw_put(w, ",\"", 2);
+		jw_lit(w, field);
+		jw_put(w, "\":null", 6);
 	}
 }
 
@@ -671,21 +703,19 @@ static const char *file_name(const kelf *k, uint32_t i)
 	return f == KELF_NO_FILE ? NULL : k->symbols[k->files[f]].name;
 }
 
-/* Appends the "explain" object of the pair of orig symbol a. */
-static void json_explain(luaL_Buffer *b, const corr *c, uint32_t a)
+/* Writes the "explain" object of the pair of orig symbol a. */
+static void json_explain(jw *w, const corr *c, uint32_t a)
 {
 	uint32_t p = (uint32_t)c->side[0].syms[a].twin;
 	const corr_sym *sa = &c->side[0].syms[a], *sb = &c->side[1].syms[p];
-	luaL_addstring(b, ",\"explain\":{");
-	json_string(b, "key", 3);
-	luaL_addchar(b, ':');
-	json_string(b, sa->key, sa->key_len);
-	json_field_string(b, "patched_key", sb->key, sb->key_len);
-	json_field_optional(b, "file", file_name(c->side[0].k, a));
-	json_field_optional(b, "patched_file", file_name(c->side[1].k, p));
-	json_field_optional(b, "tu", corr_tu_name(c, 0, a));
-	json_field_optional(b, "patched_tu", corr_tu_name(c, 1, p));
-	luaL_addchar(b, '}');
+	jw_lit(w, ",\"explain\":{\"key\":");
+	json_string(w, sa->key, sa->key_len);
+	json_field_string(w, "patched_key", sb->key, sb->key_len);
+	json_field_optional(w, "file", file_name(c->side[0].k, a));
+	json_field_optional(w, "patched_file", file_name(c->side[1].k, p));
+	json_field_optional(w, "tu", corr_tu_name(c, 0, a));
+	json_field_optional(w, "patched_tu", corr_tu_name(c, 1, p));
+	jw_put(w, "}", 1);
 }
 
 /* corr:json_pairs([explain]) -> the JSON array text of every pair (format
@@ -696,32 +726,45 @@ static int klp_correlator_json_pairs(lua_State *L)
 	corr *c = check_corr(L, 1);
 	int explain = lua_toboolean(L, 2);
 	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
+	/* Sized for the whole array up front (names plus ~120 bytes of fields a
+	 * pair): no regrowth, no copies. */
+	size_t size = 16;
+	for (uint32_t a = 1; a < ka->nsymbols; a++) {
+		int32_t t = c->side[0].syms[a].twin;
+		if (t != CORR_NONE)
+			size += ka->symbols[a].name_len + kb->symbols[t].name_len + (explain ? 240 : 120);
+	}
 	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	luaL_addchar(&b, '[');
+	luaL_buffinitsize(L, &b, size);
+	jw *w = lua_newuserdatauv(L, sizeof *w, 0);
+	w->b = &b;
+	w->n = 0;
+	jw_put(w, "[", 1);
 	int first = 1;
 	for (uint32_t a = 1; a < ka->nsymbols; a++) {
 		const corr_sym *cs = &c->side[0].syms[a];
 		if (cs->twin == CORR_NONE)
 			continue;
 		const kelf_symbol *sa = &ka->symbols[a], *sb = &kb->symbols[cs->twin];
-		luaL_addstring(&b, first ? "\n{" : ",\n{");
+		jw_lit(w, first ? "\n{" : ",\n{");
 		first = 0;
-		json_int(&b, "orig", a, 1);
-		json_int(&b, "patched", cs->twin, 0);
-		json_field_string(&b, "orig_name", sa->name, sa->name_len);
-		json_field_string(&b, "patched_name", sb->name, sb->name_len);
+		JSON_INT(w, "\"orig\":", a);
+		JSON_INT(w, ",\"patched\":", cs->twin);
+		json_field_string(w, "orig_name", sa->name, sa->name_len);
+		json_field_string(w, "patched_name", sb->name, sb->name_len);
 		const char *rule = c->rules[cs->rule];
-		json_field_string(&b, "rule", rule, strlen(rule));
+		json_field_string(w, "rule", rule, strlen(rule));
 		const char *ev = corr_evidence_name((corr_evidence)cs->evidence);
-		json_field_string(&b, "evidence", ev, strlen(ev));
+		json_field_string(w, "evidence", ev, strlen(ev));
 		const char *st = corr_status_name(corr_pair_status(c, a));
-		json_field_string(&b, "status", st, strlen(st));
+		json_field_string(w, "status", st, strlen(st));
 		if (explain)
-			json_explain(&b, c, a);
-		luaL_addchar(&b, '}');
+			json_explain(w, c, a);
+		jw_put(w, "}", 1);
 	}
-	luaL_addstring(&b, first ? "]" : "\n]");
+	jw_lit(w, first ? "]" : "\n]");
+	jw_flush(w);
+	lua_pop(L, 1);
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -734,22 +777,27 @@ static int klp_correlator_json_unpaired(lua_State *L)
 	const kelf *k = c->side[s].k;
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
-	luaL_addchar(&b, '[');
+	jw *w = lua_newuserdatauv(L, sizeof *w, 0);
+	w->b = &b;
+	w->n = 0;
+	jw_put(w, "[", 1);
 	int first = 1;
 	for (uint32_t i = 1; i < k->nsymbols; i++) {
 		if (c->side[s].syms[i].twin != CORR_NONE || !corr_eligible(c, s, i))
 			continue;
 		const kelf_symbol *sym = &k->symbols[i];
-		luaL_addstring(&b, first ? "\n{" : ",\n{");
+		jw_lit(w, first ? "\n{" : ",\n{");
 		first = 0;
-		json_int(&b, "index", i, 1);
-		json_field_string(&b, "name", sym->name, sym->name_len);
+		JSON_INT(w, "\"index\":", i);
+		json_field_string(w, "name", sym->name, sym->name_len);
 		const char *t = kelf_type_name(sym->type), *bind = kelf_bind_name(sym->bind);
-		json_field_string(&b, "type", t, strlen(t));
-		json_field_string(&b, "bind", bind, strlen(bind));
-		luaL_addchar(&b, '}');
+		json_field_string(w, "type", t, strlen(t));
+		json_field_string(w, "bind", bind, strlen(bind));
+		jw_put(w, "}", 1);
 	}
-	luaL_addstring(&b, first ? "]" : "\n]");
+	jw_lit(w, first ? "]" : "\n]");
+	jw_flush(w);
+	lua_pop(L, 1);
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -1003,6 +1051,7 @@ void klp_open_correlator(lua_State *L)
 		{ "changes", klp_correlator_changes },
 		{ NULL, NULL }
 	};
+	json_init();
 	luaL_newmetatable(L, KLP_CORRELATOR_MT);
 	lua_pushcfunction(L, klp_correlator_gc);
 	lua_setfield(L, -2, "__gc");
