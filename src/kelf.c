@@ -108,6 +108,10 @@ static const char *string_table(loader *ld, size_t index, const char *what, size
 		fail(ld, "%s (section %zu) is not a string table", what, index);
 		return NULL;
 	}
+	if (sec->flags & SHF_COMPRESSED) {
+		fail(ld, "%s (section %zu) is compressed (SHF_COMPRESSED), which klp does not read", what, index);
+		return NULL;
+	}
 	const char *bytes = section_bytes(ld, index, size);
 	if (!bytes) {
 		fail(ld, "cannot read %s (section %zu): %s", what, index, elf_errmsg(-1));
@@ -285,6 +289,9 @@ static int load_symbols(loader *ld)
 	if (symtab == 0)
 		return fail(ld, "no symbol table (.symtab); stripped files cannot be correlated");
 	const kelf_section *sec = &k->sections[symtab];
+	if (sec->flags & SHF_COMPRESSED)
+		return fail(ld, "symbol table (section %zu) is compressed (SHF_COMPRESSED), which klp does not read",
+			    symtab);
 	size_t entsize = k->elfclass == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
 	if (sec->entsize != entsize)
 		return fail(ld, "symbol table entry size %llu, expected %zu", (unsigned long long)sec->entsize,

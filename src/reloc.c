@@ -107,6 +107,11 @@ int kelf_load_relocs(kelf *k, char *err, size_t errlen)
 	for (size_t i = 1; i < k->nsections; i++) {
 		if (!is_reloc_section(k, i))
 			continue;
+		if ((k->sections[i].flags | k->sections[k->sections[i].info].flags) & SHF_COMPRESSED) {
+			free(count);
+			return fail(err, errlen, "relocation section %zu or the section it applies to is compressed "
+				    "(SHF_COMPRESSED), which klp does not read", i);
+		}
 		size_t ent = k->sections[i].type == SHT_RELA ? (k->elfclass == 64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela))
 							     : (k->elfclass == 64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel));
 		if (k->sections[i].entsize != ent || k->sections[i].size % ent != 0) {

@@ -218,7 +218,34 @@ local SECTION_BOUNDS = { "sym", "section.*end", "section.*eof",
                          "section.*overflow", "section.*range",
                          "section.*truncat" }
 
+local SH_FLAGS_OFF = 8          -- sh_flags in an Elf64_Shdr
+local SHF_COMPRESSED = 0x800
+
 local CORRUPTIONS = {
+  { file = "reloc_symbol_out_of_range.o",
+    pattern = { "relocation.*symbol index" },
+    corrupt = function(data, h)
+      -- first entry of .rela.text: r_info = (sym << 32) | type, sym far too big
+      local rela = section(h, ".rela.text")
+      local info = string.unpack("<I8", data, rela.offset + 8 + 1)
+      return patch(data, rela.offset + 8, "<I8", (0x7fff << 32) | (info & 0xffffffff))
+    end },
+
+  { file = "reloc_offset_outside_section.o",
+    pattern = { "relocation.*offset.*outside" },
+    corrupt = function(data, h)
+      local rela, text = section(h, ".rela.text"), section(h, ".text")
+      return patch(data, rela.offset, "<I8", text.size + 100)
+    end },
+
+  { file = "symtab_compressed.o",
+    pattern = { "compressed" },
+    corrupt = function(data, h)
+      local st = section(h, ".symtab")
+      local flags = string.unpack("<I8", data, st.hdr + SH_FLAGS_OFF + 1)
+      return patch(data, st.hdr + SH_FLAGS_OFF, "<I8", flags | SHF_COMPRESSED)
+    end },
+
   { file = "truncated_in_section_headers.o", pattern = SHDR_AREA,
     corrupt = function(data, h)
       -- cut the file in the middle of a section header, half-way through the
