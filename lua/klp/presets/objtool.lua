@@ -6,11 +6,12 @@
 --   * FILE symbols pair in order, and a mismatch fails;
 --   * repeated until nothing pairs: a candidate unique at the first level
 --     (same demangled name and type, files compatible), else among the same
---     TU-localness, else also strictly the same file; then the .llvm. suffix
+--     TU-localness, else also strictly the same file, else also the same
+--     content (objtool's XXH3 checksum level; klp's digest stands in for it,
+--     and like objtool's it is blind to .llvm. churn); then the .llvm. suffix
 --     map, where the first pair of a TU wins;
 --   * finally position among equal counts of the same TU-localness and
 --     .llvm.-ness.
--- Not reproduced: its checksum level (klp has no checksums yet).
 local SHF_STRINGS = 0x20
 
 local statics = {
@@ -60,7 +61,8 @@ return {
   ties = "positional",
   passes = {
     { loop = {
-      { rule = "find_twin", key = "key", file = "compatible", refine = { "scope", "file" }, cumulative = true },
+      { rule = "find_twin", key = "key", file = "compatible", refine = { "scope", "file", "digest" },
+        cumulative = true },
       { rule = "suffix_map", key = "key", file = "compatible", refine = { "tu" } },
     } },
     { rule = "positional", key = "key", file = "compatible", positional = true,
