@@ -603,6 +603,20 @@ static int file_ref_cmp(const void *x, const void *y)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
+/* The FILE symbols named like refs[i], from i on in the sorted refs: their
+ * orig positions then their patched ones go into pos (*na and *nb of them). */
+static void name_group(const file_ref *refs, size_t n, size_t i, uint32_t *pos, size_t *na, size_t *nb)
+{
+	size_t j = i;
+	*na = 0;
+	while (j < n && strcmp(refs[j].name, refs[i].name) == 0) {
+		pos[j - i] = refs[j].pos;
+		*na += refs[j].side == 0;
+		j++;
+	}
+	*nb = j - i - *na;
+}
+
 /* Groups the FILE symbols of both sides by name and aligns each name. */
 static int align_by_name(corr *c)
 {
@@ -622,27 +636,16 @@ static int align_by_name(corr *c)
 		for (uint32_t i = 0; i < k[s]->nfiles; i++)
 			refs[m++] = (file_ref){ k[s]->symbols[k[s]->files[i]].name, s, i };
 	qsort(refs, n, sizeof *refs, file_ref_cmp);
-	for (size_t i = 0; i < n;) {
-		size_t j = i, na = 0;
-		while (j < n && strcmp(refs[j].name, refs[i].name) == 0) {
-			pos[j - i] = refs[j].pos;
-			na += refs[j].side == 0;
-			j++;
-		}
-		if (align_name(c, &pidx, jpos, pos, na, pos + na, j - i - na) != 0)
+	size_t na, nb;
+	for (size_t i = 0; i < n; i += na + nb) {
+		name_group(refs, n, i, pos, &na, &nb);
+		if (align_name(c, &pidx, jpos, pos, na, pos + na, nb) != 0)
 			goto out;
-		i = j;
 	}
 	align_gaps(c);
-	for (size_t i = 0; i < n;) {
-		size_t j = i, na = 0;
-		while (j < n && strcmp(refs[j].name, refs[i].name) == 0) {
-			pos[j - i] = refs[j].pos;
-			na += refs[j].side == 0;
-			j++;
-		}
-		align_leftovers(c, pos, na, pos + na, j - i - na);
-		i = j;
+	for (size_t i = 0; i < n; i += na + nb) {
+		name_group(refs, n, i, pos, &na, &nb);
+		align_leftovers(c, pos, na, pos + na, nb);
 	}
 	rc = 0;
 out:
