@@ -6,6 +6,8 @@
 #   make test-asan  the suite with the module built with ASan + UBSan
 #   make valgrind   the suite under valgrind memcheck
 #   make bench      full-kernel-scale benchmark against the floor program
+#   make fuzz       the libFuzzer target for FUZZ_SECONDS (default 60); make fuzz-replay
+#                   runs every kept crash and corpus input once
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 
 LUA       ?= lua5.4
@@ -33,12 +35,15 @@ BUSTED  = $(LUA) /usr/bin/busted
 
 # Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
 DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-busted luarocks \
-               gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 valgrind time
+               gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 libclang-rt-19-dev \
+               valgrind time
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 EXAMPLE_SIDES = $(BUILD)/example/orig.o $(BUILD)/example/patched.o
 
-.PHONY: all deps example test test-asan valgrind bench install clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps example test test-asan valgrind bench fuzz fuzz-replay install clean
 
 all: $(MODULE)
 
@@ -98,6 +103,12 @@ valgrind: $(MODULE)
 
 bench: $(MODULE)
 	sh tests/bench/run.sh $(BUILD)
+
+fuzz:
+	sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+fuzz-replay:
+	sh tests/fuzz/run.sh $(BUILD) replay
 
 install: $(MODULE)
 	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(LUA_LMOD)/klp $(DESTDIR)$(PREFIX)/bin

@@ -409,7 +409,8 @@ static int collect_hits(const corr *c, const corr_index *pidx, const int32_t *jp
 	for (size_t i = 0; i < na; i++) {
 		size_t end = fa[i] + 1 < ka->nfiles ? ka->files[fa[i] + 1] : ka->nsymbols;
 		for (size_t a = ka->files[fa[i]] + 1; a < end; a++) {
-			if (!corr_eligible(c, 0, (uint32_t)a))
+			/* The globals after the last FILE symbol belong to no file. */
+			if (ka->symbols[a].file != (int32_t)fa[i] || !corr_eligible(c, 0, (uint32_t)a))
 				continue;
 			uint32_t js[MAX_KEY_FILES + 1], weight[MAX_KEY_FILES + 1];
 			size_t nj = 0, steps = 0;

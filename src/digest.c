@@ -28,9 +28,36 @@ static int pc_relative_fixup(unsigned machine, uint32_t type)
 }
 
 
+/* The target offset base + addend (+ the PC-relative fix-up) in *off; false
+ * when it does not fit in 64 bits (a corrupt addend). */
+static int target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off)
+{
+	int64_t fix = pc_relative_fixup(machine, r->type) ? 4 : 0;
+	if (base > INT64_MAX || (r->addend > 0 && r->addend > INT64_MAX - fix - (int64_t)base))
+		return 0;
+	*off = (int64_t)base + r->addend + fix;
+	return 1;
+}
+
+/* A symbol and what orders it within its section. */
+typedef struct placed {
+	uint64_t value;
+	uint32_t unsized, index;
+} placed;
+
+static int by_value(const void *x, const void *y)
+{
+	const placed *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	if (a->unsized != b->unsized)
+		return a->unsized < b->unsized ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
 /* Indexes the named symbols of each real section by value: a counting sort
- * by section, then each section's few symbols (one to three, with
- * -ffunction-sections) by value, sized ones first at one address. */
+ * by section, then each section's symbols by value, sized ones first at one
+ * address. */
 static int index_sections(corr_side *sd)
 {
 	const kelf *k = sd->k;
@@ -56,22 +83,29 @@ static int index_sections(corr_side *sd)
 			sd->by_section[sd->section_start[s->shndx] + fill[s->shndx]++] = i;
 	}
 	free(fill);
+	placed *tmp = NULL;
+	size_t tmp_cap = 0;
 	for (size_t sec = 1; sec < k->nsections; sec++) {
 		uint32_t *v = sd->by_section + sd->section_start[sec];
 		size_t n = sd->section_start[sec + 1] - sd->section_start[sec];
-		for (size_t a = 1; a < n; a++) {
-			uint32_t x = v[a];
-			const kelf_symbol *sx = &k->symbols[x];
-			size_t b = a;
-			for (; b > 0; b--) {
-				const kelf_symbol *sy = &k->symbols[v[b - 1]];
-				if (sy->value < sx->value || (sy->value == sx->value && (sy->size != 0 || sx->size == 0)))
-					break;
-				v[b] = v[b - 1];
+		if (n < 2)
+			continue;
+		if (n > tmp_cap) {
+			placed *more = realloc(tmp, n * sizeof *tmp);
+			if (!more) {
+				free(tmp);
+				return -1;
 			}
-			v[b] = x;
+			tmp = more;
+			tmp_cap = n;
 		}
+		for (size_t j = 0; j < n; j++)
+			tmp[j] = (placed){ k->symbols[v[j]].value, k->symbols[v[j]].size == 0, v[j] };
+		qsort(tmp, n, sizeof *tmp, by_value);
+		for (size_t j = 0; j < n; j++)
+			v[j] = tmp[j].index;
 	}
+	free(tmp);
 	return 0;
 }
 
@@ -107,8 +141,8 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
 		return (int32_t)r->sym;
 	if (t->shndx == 0 || t->shndx >= sd->k->nsections || !sd->section_start)
 		return CORR_NONE; /* the index is built before any digest needs it */
-	int64_t off = r->addend + (pc_relative_fixup(sd->k->machine, r->type) ? 4 : 0);
-	if (off < 0)
+	int64_t off;
+	if (!target_offset(0, r, sd->k->machine, &off) || off < 0)
 		return CORR_NONE;
 	int32_t s = covering(sd, t->shndx, (uint64_t)off);
 	if (s != CORR_NONE)
@@ -154,8 +188,9 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	 * clang .L.str): the string's text is the identity, wherever the
 	 * linker merged it to. */
 	if (in_section && (k->sections[t->shndx].flags & SHF_STRINGS)) {
-		int64_t off = (t->type == STT_SECTION ? 0 : (int64_t)t->value) + r->addend +
-			      (pc_relative_fixup(k->machine, r->type) ? 4 : 0);
+		int64_t off;
+		if (!target_offset(t->type == STT_SECTION ? 0 : t->value, r, k->machine, &off))
+			return klp_hash_mix(h, (uint64_t)r->addend);
 		return klp_hash_mix(h, string_identity(k, t->shndx, off));
 	}
 	if (t->type != STT_SECTION) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "corr.h"
+#include "index.h"
 
 /* A static that a function references: (key hash, symbol), in first-use order. */
 typedef struct use {
@@ -26,18 +27,28 @@ static int open_static(const corr *c, int side, int32_t i)
 	       c->side[side].syms[i].twin == CORR_NONE && corr_eligible(c, side, (uint32_t)i);
 }
 
-/* The distinct open statics function f references, in order of first use. */
+/* The distinct open statics function f references, in order of first use.
+ * Relocations are sorted by offset: a binary search finds f's first one, so
+ * a .text shared by thousands of functions costs no more than one each. */
 static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 {
 	const kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[f];
 	if (!k->reloc_start || s->shndx == 0 || s->shndx >= k->nsections)
 		return 0;
+	size_t lo = k->reloc_start[s->shndx], hi = k->reloc_start[s->shndx + 1], end = hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->relocs[mid].offset < s->value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	size_t n = 0;
-	for (size_t r = k->reloc_start[s->shndx]; r < k->reloc_start[s->shndx + 1] && n < max; r++) {
+	for (size_t r = lo; r < end && n < max; r++) {
 		const kelf_reloc *rel = &k->relocs[r];
-		if (rel->offset < s->value || rel->offset >= s->value + s->size)
-			continue;
+		if (rel->offset - s->value >= s->size)
+			break;
 		uint64_t inner;
 		int32_t t = corr_reloc_target(c, side, rel, &inner);
 		if (!open_static(c, side, t))
@@ -56,6 +67,7 @@ static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 static int vote_pair(const corr *c, const use *ua, size_t na, const use *ub, size_t nb, vote **v, size_t *nv,
 		     size_t *cap)
 {
+	const kelf *ka = c->side[0].k, *kb = c->side[1].k;
 	for (size_t i = 0; i < na; i++) {
 		size_t rank = 0, count_a = 0, count_b = 0, pick = 0;
 		for (size_t j = 0; j < na; j++)
@@ -70,8 +82,9 @@ static int vote_pair(const corr *c, const use *ua, size_t na, const use *ub, siz
 					pick = j;
 				count_b++;
 			}
-		if (count_a != count_b || count_b == 0 ||
-		    !corr_file_compatible(c, 0, ua[i].sym, ub[pick].sym))
+		if (count_a != count_b || count_b == 0 || !corr_file_compatible(c, 0, ua[i].sym, ub[pick].sym) ||
+		    ka->symbols[ua[i].sym].type != kb->symbols[ub[pick].sym].type ||
+		    !corr_sel_equal(c, 0, ua[i].sym, 1, ub[pick].sym, INDEX_KEY))
 			continue;
 		if (*nv == *cap) {
 			size_t ncap = *cap ? 2 * *cap : 64;

@@ -92,8 +92,11 @@ echo "fuzzing for $what s ($(ls "$work" | wc -l) inputs in $work); log: $log"
 "$bin" -max_len=1048576 -rss_limit_mb=2048 -timeout=10 -max_total_time="$what" \
 	-print_final_stats=1 -artifact_prefix="$art/" ${FUZZ_ARGS:-} "$work" >"$log" 2>&1
 rc=$?
+# The last status lines (cov, ft, corp, exec/s), then the totals (plain
+# mode; with -fork the status lines carry them).
 grep -E '^#[0-9]+' "$log" | tail -n 2
-grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log"
+grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" |
+	grep -v ':  *0$'
 echo "corpus: $(ls "$work" | wc -l) inputs"
 found=0
 for f in "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*; do
