@@ -27,7 +27,13 @@ kelf *klp_test_elf(lua_State *L, int idx)
 /* klp.core.open(path) -> elf | nil, "path: problem" */
 static int klp_elf_open(lua_State *L)
 {
-	const char *path = luaL_checkstring(L, 1);
+	size_t len;
+	const char *path = luaL_checklstring(L, 1, &len);
+	if (strlen(path) != len) {
+		luaL_pushfail(L);
+		lua_pushliteral(L, "path contains a NUL byte");
+		return 2;
+	}
 	klp_elf *e = lua_newuserdatauv(L, sizeof *e, 0);
 	e->k = NULL;
 	e->closed = 0;
