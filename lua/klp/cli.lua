@@ -9,7 +9,8 @@ local M = {}
 
 local function parser()
   local p = argparse("klp", "Pair every symbol of an original kernel object with its twin in the "
-    .. "patched build, and report what is new, removed, renamed by the compiler or ambiguous.")
+    .. "patched build; report what is new, removed, renamed by the compiler or ambiguous, and "
+    .. "what a live patch must replace.")
   p:argument("orig", "Original object (vmlinux.o, module .o/.ko, linked vmlinux).")
   p:argument("patched", "Patched build of the same object.")
   p:option("-f --format", "Output format."):choices { "text", "json" }:default "text"
