@@ -667,6 +667,10 @@ static void align_in_order(corr *c, char *msg, size_t msglen)
 		const char *b = i < kb->nfiles ? kb->symbols[kb->files[i]].name : NULL;
 		if (!a || !b || strcmp(a, b) != 0) {
 			snprintf(msg, msglen, "FILE symbol mismatch: %s != %s", a ? a : "NULL", b ? b : "NULL");
+			/* One line, whatever bytes the names hold. */
+			for (char *p = msg; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
 			return;
 		}
 		pair_files(c, i, i, 0);

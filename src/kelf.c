@@ -286,8 +286,18 @@ static int load_symbols(loader *ld)
 {
 	kelf *k = ld->k;
 	size_t symtab = find_symtab(ld);
-	if (symtab == 0)
-		return fail(ld, "no symbol table (.symtab); stripped files cannot be correlated");
+	if (symtab == 0) {
+		/* An object with nothing in it (an empty translation unit) simply
+		 * has no symbols; one with contents but no table was stripped. */
+		for (size_t i = 1; i < k->nsections; i++)
+			if ((k->sections[i].flags & SHF_ALLOC) && k->sections[i].size > 0)
+				return fail(ld, "no symbol table (.symtab); stripped files cannot be correlated");
+		k->nsymbols = 0;
+		k->symbols = calloc(1, sizeof *k->symbols);
+		if (!k->symbols)
+			return fail(ld, "out of memory");
+		return assign_files(ld);
+	}
 	const kelf_section *sec = &k->sections[symtab];
 	if (sec->flags & SHF_COMPRESSED)
 		return fail(ld, "symbol table (section %zu) is compressed (SHF_COMPRESSED), which klp does not read",
