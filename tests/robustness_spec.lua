@@ -113,3 +113,20 @@ describe("special files", function()
     assert.is_false(core.isatty(f))
   end)
 end)
+
+describe("objects without a symbol table", function()
+  it("correlate to nothing when they hold nothing, and are refused when stripped", function()
+    local B = require "helpers.build"
+    local dir = "build/robustness"
+    local src = B.write(dir .. "/empty.s", "")
+    local empty = B.build(dir, dir .. "/empty.o", { src },
+      "as --64 -o $OUT.raw " .. src .. " && objcopy --strip-all $OUT.raw $OUT && rm -f $OUT.raw")
+    local r = cli.run { "--format", "json", empty, empty }
+    assert.are.equal(0, r.status, r.stderr)
+    assert.matches('"symbols":0', r.stdout)
+    local stripped = B.build(dir, dir .. "/stripped.o", { o_path }, "objcopy --strip-all " .. o_path .. " $OUT")
+    r = cli.run { stripped, stripped }
+    assert.are.equal(1, r.status)
+    assert.matches("no symbol table %(%.symtab%); stripped files cannot be correlated", r.stderr)
+  end)
+end)
