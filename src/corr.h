@@ -287,9 +287,6 @@ int corr_analyse(corr *c);
  * key and type, and compatible FILE.  Writes up to max indices; returns the count. */
 size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_t max);
 
-/* Makes child (a .cold or .part function) belong to parent on one side. */
-void corr_set_parent(corr *c, int side, uint32_t child, uint32_t parent);
-
 /* Links, on both sides, every function whose key ends in ".KIND" for one of
  * kinds (NULL-terminated: "cold", "part") to the one function of the key
  * without it in the same FILE.  Returns -1 when out of memory. */

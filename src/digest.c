@@ -233,11 +233,6 @@ static uint64_t symbol_digest(corr *c, int side, uint32_t i)
 	return h;
 }
 
-void corr_set_parent(corr *c, int side, uint32_t child, uint32_t parent)
-{
-	c->side[side].syms[child].parent = (int32_t)parent;
-}
-
 /* The length of key once a trailing ".kind" of one of kinds is cut, or 0. */
 static size_t parent_key_len(const char *key, size_t len, const char *const *kinds)
 {

@@ -40,7 +40,7 @@ int corr_sel_equal(const corr *c, int sa, uint32_t a, int sb, uint32_t b, corr_i
 	return la == lb && memcmp(x, y, la) == 0;
 }
 
-enum { ELIGIBLE, ALL, LOCALS };
+enum { ALL, LOCALS };
 
 /* Builds the index over the symbols `which` selects. */
 static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int which)
@@ -59,9 +59,8 @@ static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int
 	memset(ix->head, 0xff, cap * sizeof *ix->head);
 	for (size_t i = n; i-- > 1;) {
 		ix->next[i] = CORR_INDEX_END;
-		if (which != ALL && !corr_eligible(c, side, (uint32_t)i))
-			continue;
-		if (which == LOCALS && c->side[side].k->symbols[i].file == KELF_NO_FILE)
+		if (which == LOCALS && (!corr_eligible(c, side, (uint32_t)i) ||
+					c->side[side].k->symbols[i].file == KELF_NO_FILE))
 			continue;
 		size_t b = corr_sel_hash(c, side, (uint32_t)i, sel) & ix->mask;
 		ix->next[i] = ix->head[b];
@@ -70,11 +69,6 @@ static int build(corr_index *ix, const corr *c, int side, corr_indexsel sel, int
 	if (n)
 		ix->next[0] = CORR_INDEX_END;
 	return 0;
-}
-
-int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel)
-{
-	return build(ix, c, side, sel, ELIGIBLE);
 }
 
 int corr_index_build_names(corr_index *ix, const corr *c, int side)

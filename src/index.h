@@ -19,10 +19,8 @@ typedef struct corr_index {
 	size_t mask;
 } corr_index;
 
-/* Indexes the eligible symbols of one side; returns -1 when out of memory. */
-int corr_index_build(corr_index *ix, const corr *c, int side, corr_indexsel sel);
-
-/* Indexes every symbol of one side by name, excluded ones too. */
+/* Indexes every symbol of one side by name, excluded ones too; returns -1
+ * when out of memory. */
 int corr_index_build_names(corr_index *ix, const corr *c, int side);
 
 /* Indexes the eligible symbols of one side that belong to a FILE, by key. */
