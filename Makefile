@@ -34,7 +34,7 @@ LUA_CMOD ?= $(PREFIX)/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/lua/5.4
 BUSTED  = $(LUA) /usr/bin/busted
 
 # Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
-DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-busted luarocks \
+DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-filesystem lua-busted luarocks \
                gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 libclang-rt-19-dev \
                valgrind time
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -20,6 +20,7 @@ dependencies = {
   "lpeg >= 1.0",
   "lua-cjson >= 2.1",
   "argparse >= 0.7",
+  "luafilesystem >= 1.8",
 }
 external_dependencies = {
   LIBELF = { header = "libelf.h", library = "elf" },
@@ -31,7 +32,8 @@ build = {
       sources = {
         "src/analyse.c", "src/corr.c", "src/exclude.c", "src/digest.c", "src/forbid.c", "src/group.c", "src/index.c",
         "src/kelf.c", "src/reloc.c", "src/use.c",
-        "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lutil.c", "src/pass.c", "src/trace.c",
+        "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lnames.c", "src/lutil.c", "src/lwork.c", "src/pass.c",
+        "src/trace.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(LIBELF_INCDIR)" },
@@ -40,6 +42,9 @@ build = {
     },
     klp = "lua/klp/init.lua",
     ["klp.cli"] = "lua/klp/cli.lua",
+    ["klp.forecast"] = "lua/klp/forecast.lua",
+    ["klp.forecast_report"] = "lua/klp/forecast_report.lua",
+    ["klp.glob"] = "lua/klp/glob.lua",
     ["klp.passes"] = "lua/klp/passes.lua",
     ["klp.policy"] = "lua/klp/policy.lua",
     ["klp.presets.default"] = "lua/klp/presets/default.lua",
@@ -49,6 +54,8 @@ build = {
     ["klp.report"] = "lua/klp/report.lua",
     ["klp.result"] = "lua/klp/result.lua",
     ["klp.suffix"] = "lua/klp/suffix.lua",
+    ["klp.tree"] = "lua/klp/tree.lua",
+    ["klp.tree_report"] = "lua/klp/tree_report.lua",
   },
   install = {
     bin = { klp = "klp.lua" },

@@ -17,6 +17,7 @@ __attribute__((visibility("default"))) int luaopen_klp_core(lua_State *L)
 	klp_open_elf(L);
 	klp_open_correlator(L);
 	klp_open_util(L);
+	klp_open_work(L);
 	lua_pushliteral(L, KLP_VERSION);
 	lua_setfield(L, -2, "version");
 	return 1;

@@ -7,6 +7,7 @@
 #include <lua.h>
 
 #include "corr.h"
+#include "hash.h"
 #include "kelf.h"
 
 #define KLP_ELF_MT "klp.elf"
@@ -30,9 +31,14 @@ kelf *klp_test_elf(lua_State *L, int idx);
 /* Pushes a klp.symbol for symbol i of the klp.elf at elf_idx. */
 void klp_push_symbol(lua_State *L, int elf_idx, uint32_t i);
 
+/* elf:named(names) and elf:names_containing(text) (lnames.c). */
+int klp_elf_named(lua_State *L);
+int klp_elf_names_containing(lua_State *L);
+
 /* Registration of each part of the module into the table on top of the stack. */
 void klp_open_elf(lua_State *L);
 void klp_open_correlator(lua_State *L);
 void klp_open_util(lua_State *L);
+void klp_open_work(lua_State *L);
 
 #endif

@@ -311,7 +311,7 @@ void klp_open_elf(lua_State *L)
 	static const luaL_Reg elf_methods[] = {
 		{ "close", klp_elf_close }, { "info", klp_elf_info }, { "symbol", klp_elf_symbol },
 		{ "symbols", klp_elf_symbols }, { "section", klp_elf_section }, { "files", klp_elf_files },
-		{ NULL, NULL }
+		{ "named", klp_elf_named }, { "names_containing", klp_elf_names_containing }, { NULL, NULL }
 	};
 	static const luaL_Reg elf_meta[] = {
 		{ "__gc", klp_elf_gc }, { "__close", klp_elf_close }, { "__tostring", klp_elf_tostring },

@@ -182,10 +182,79 @@ static int klp_util_isatty(lua_State *L)
 	return 1;
 }
 
+/* Compares the open files a and b block by block; returns 1 when equal, 0
+ * when not, -1 with errno set on a read error. */
+static int same_bytes(int a, int b)
+{
+	enum { BLOCK = 1 << 17 };
+	static char ba[BLOCK], bb[BLOCK];
+	for (;;) {
+		ssize_t na = read(a, ba, BLOCK);
+		if (na < 0 && errno == EINTR)
+			continue;
+		if (na < 0)
+			return -1;
+		size_t got = 0;
+		while (got < (size_t)na) {
+			ssize_t nb = read(b, bb + got, (size_t)na - got);
+			if (nb < 0 && errno == EINTR)
+				continue;
+			if (nb < 0)
+				return -1;
+			if (nb == 0)
+				return 0;
+			got += (size_t)nb;
+		}
+		if (memcmp(ba, bb, (size_t)na) != 0)
+			return 0;
+		if (na == 0) {
+			char extra;
+			ssize_t nb;
+			while ((nb = read(b, &extra, 1)) < 0 && errno == EINTR)
+				;
+			return nb == 0;
+		}
+	}
+}
+
+/* klp.core.same_contents(a, b) -> whether the two files hold the same bytes
+ * (sizes compared first), or nil and "path: problem" */
+static int klp_util_same_contents(lua_State *L)
+{
+	const char *path[2] = { luaL_checkstring(L, 1), luaL_checkstring(L, 2) };
+	int fd[2] = { -1, -1 }, rc = -1, bad = 0;
+	struct stat st[2];
+	for (int i = 0; i < 2; i++) {
+		bad = i;
+		fd[i] = open(path[i], O_RDONLY | O_CLOEXEC);
+		if (fd[i] < 0 || fstat(fd[i], &st[i]) != 0)
+			goto done;
+		if (!S_ISREG(st[i].st_mode)) {
+			errno = EINVAL;
+			goto done;
+		}
+	}
+	rc = st[0].st_size == st[1].st_size ? same_bytes(fd[0], fd[1]) : 0;
+	bad = 0;
+done:;
+	int e = errno;
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	if (rc >= 0) {
+		lua_pushboolean(L, rc);
+		return 1;
+	}
+	luaL_pushfail(L);
+	lua_pushfstring(L, "%s: %s", path[bad], e == EINVAL ? "not a regular file" : strerror(e));
+	return 2;
+}
+
 void klp_open_util(lua_State *L)
 {
 	static const luaL_Reg fns[] = { { "write_atomic", klp_util_write_atomic },
 					{ "isatty", klp_util_isatty },
+					{ "same_contents", klp_util_same_contents },
 					{ NULL, NULL } };
 	luaL_setfuncs(L, fns, 0);
 }

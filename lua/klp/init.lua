@@ -48,4 +48,15 @@ function klp.correlate(orig, patched, spec, opts)
   return result.new(c, p, info)
 end
 
+--- Takes a result's sympos from the linked image at path (vmlinux): kallsyms
+--- orders same-named symbols by address.  Returns true, or nil and a message.
+function klp.use_image(res, path)
+  local image, err = klp.open(path)
+  if not image then return nil, err end
+  local ires, ierr = klp.correlate(res.orig, image)
+  if not ires then return nil, ierr end
+  res:set_sympos_image(ires)
+  return true
+end
+
 return klp

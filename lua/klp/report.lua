@@ -14,10 +14,24 @@ local function side_info(elf)
   }
 end
 
--- Debian's lua-cjson 2.1.0 encodes an empty table as {}: arrays go through here.
-local function array(list)
-  return #list == 0 and "[]" or cjson.encode(list)
+--- JSON for a Lua value, the same on every run: object keys in sorted order
+--- (lua-cjson follows table order, which changes from process to process),
+--- an empty table as [] (Debian's lua-cjson 2.1.0 writes {}).
+function M.encode(v)
+  if type(v) ~= "table" then return cjson.encode(v) end
+  local parts = {}
+  if next(v) == nil or v[1] ~= nil then
+    for i, x in ipairs(v) do parts[i] = M.encode(x) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for i, k in ipairs(keys) do parts[i] = cjson.encode(k) .. ":" .. M.encode(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
 end
+
+local array = M.encode
 
 local function object(fields)
   local parts = {}
@@ -53,25 +67,44 @@ local function file_names(elf, list)
   return array(out)
 end
 
--- One change row as JSON: {"orig", "patched", "name", "sympos"}, fields that
--- do not apply left out.
+-- One change row as JSON: {"orig", "patched", "name", "patched_name", "sympos"},
+-- fields that do not apply left out.
 local function change_row(row)
   local fields = {}
-  if row.orig then fields[#fields + 1] = { "orig", tostring(row.orig.index) } end
-  if row.patched then fields[#fields + 1] = { "patched", tostring(row.patched.index) } end
+  if row.orig then fields[#fields + 1] = { "orig", tostring(row.orig) } end
+  if row.patched then fields[#fields + 1] = { "patched", tostring(row.patched) } end
   fields[#fields + 1] = { "name", cjson.encode(row.name) }
-  if row.patched and row.orig and row.patched.name ~= row.orig.name then
-    fields[#fields + 1] = { "patched_name", cjson.encode(row.patched.name) }
-  end
+  if row.patched_name then fields[#fields + 1] = { "patched_name", cjson.encode(row.patched_name) } end
   if row.sympos then fields[#fields + 1] = { "sympos", tostring(row.sympos) } end
   return object(fields)
 end
 
 M.CHANGE_KINDS = { "changed_functions", "new_functions", "removed_functions", "changed_data" }
 
+--- The change lists as plain rows, for reports that outlive the result (tree
+--- mode sends them between processes): per kind a list of {orig = index,
+--- patched = index, name = s, patched_name = s (only when it differs),
+--- sympos = n}, fields that do not apply absent.
+function M.change_rows(res)
+  local out = {}
+  for _, kind in ipairs(M.CHANGE_KINDS) do
+    local rows = {}
+    for i, row in ipairs(res:changes()[kind]) do
+      rows[i] = {
+        orig = row.orig and row.orig.index, patched = row.patched and row.patched.index,
+        name = row.name, sympos = row.sympos,
+        patched_name = row.orig and row.patched and row.patched.name ~= row.orig.name
+          and row.patched.name or nil,
+      }
+    end
+    out[kind] = rows
+  end
+  return out
+end
+
 -- The "changes" object: what a live patch must replace, add or cannot do.
 local function changes_object(res)
-  local ch, fields = res:changes(), {}
+  local ch, fields = M.change_rows(res), {}
   for _, kind in ipairs(M.CHANGE_KINDS) do
     local rows = {}
     for i, row in ipairs(ch[kind]) do rows[i] = change_row(row) end
@@ -103,8 +136,8 @@ function M.json_chunks(res, opts)
   local s, f, c = res:summary(), res:files(), res.correlator
   local head = object {
     { "format", cjson.encode(M.FORMAT) },
-    { "orig", cjson.encode(side_info(res.orig)) },
-    { "patched", cjson.encode(side_info(res.patched)) },
+    { "orig", M.encode(side_info(res.orig)) },
+    { "patched", M.encode(side_info(res.patched)) },
     { "policy", cjson.encode(res.policy.name) },
   }
   local tail = object {
@@ -118,7 +151,7 @@ function M.json_chunks(res, opts)
     { "failures", array(res:failures()) },
     { "notes", array(res.notes) },
     { "changes", changes_object(res) },
-    { "summary", cjson.encode {
+    { "summary", M.encode {
       pairs = s.pairs, orig_only = s.orig_only, patched_only = s.patched_only,
       ambiguous = s.ambiguous, excluded_orig = s.excluded_orig, excluded_patched = s.excluded_patched,
       positional = s.positional, positional_files = s.positional_files, clone_changes = s.clone_changes,
@@ -139,7 +172,7 @@ function M.json(res, opts)
 end
 
 -- ANSI styling, or none.
-local function styler(colour)
+function M.styler(colour)
   local codes = { head = "1", good = "32", bad = "31", warn = "33", dim = "2" }
   return function(kind, s)
     if not colour then return s end
@@ -253,14 +286,25 @@ local function add_ambiguities(out, res, st)
   end
 end
 
--- "name" or "orig -> patched", with sympos.
-local function change_line(row)
-  local name = row.name
-  if row.orig and row.patched and row.orig.name ~= row.patched.name then
-    name = row.orig.name .. " -> " .. row.patched.name
-  end
+--- One plain change row as text: "name" or "orig -> patched", with sympos.
+function M.change_line(row)
+  local name = row.patched_name and (row.name .. " -> " .. row.patched_name) or row.name
   local pos = row.sympos and ("  sympos " .. row.sympos) or (row.orig and "  sympos unknown" or "")
   return name .. pos
+end
+
+--- The "to patch" lines of plain change rows, each after `indent`.
+function M.change_lines(ch, st, indent)
+  local out = {}
+  if #ch.changed_functions + #ch.new_functions == 0 then out[#out + 1] = indent .. "nothing: no function changed" end
+  for _, row in ipairs(ch.changed_functions) do out[#out + 1] = indent .. "changed  " .. st("warn", M.change_line(row)) end
+  for _, row in ipairs(ch.new_functions) do out[#out + 1] = indent .. "new      " .. st("good", M.change_line(row)) end
+  for _, row in ipairs(ch.removed_functions) do out[#out + 1] = indent .. "removed  " .. M.change_line(row) end
+  for _, row in ipairs(ch.changed_data) do
+    out[#out + 1] = indent .. st("bad", "changed data: " .. M.change_line(row)
+      .. " (a live patch cannot change data in place)")
+  end
+  return out
 end
 
 --- The "to patch" section: what a live patch must replace, add, and what it
@@ -273,18 +317,10 @@ local function add_changes(out, res, st)
       .. " (vmlinux.o, the module's .o) instead."
     return
   end
-  local ch = res:changes()
   local order = res.image and ("kallsyms order of " .. res.image.patched:info().path)
     or "the orig object's symtab order (give --vmlinux for kallsyms order)"
   out[#out + 1] = st("head", "To patch") .. (" (sympos from %s):"):format(order)
-  if #ch.changed_functions + #ch.new_functions == 0 then out[#out + 1] = "  nothing: no function changed" end
-  for _, row in ipairs(ch.changed_functions) do out[#out + 1] = "  changed  " .. st("warn", change_line(row)) end
-  for _, row in ipairs(ch.new_functions) do out[#out + 1] = "  new      " .. st("good", change_line(row)) end
-  for _, row in ipairs(ch.removed_functions) do out[#out + 1] = "  removed  " .. change_line(row) end
-  for _, row in ipairs(ch.changed_data) do
-    out[#out + 1] = "  " .. st("bad", "changed data: " .. change_line(row)
-      .. " (a live patch cannot change data in place)")
-  end
+  for _, line in ipairs(M.change_lines(M.change_rows(res), st, "  ")) do out[#out + 1] = line end
 end
 
 local function add_notes(out, res, st)
@@ -297,7 +333,7 @@ end
 --- The text report.  opts.colour enables ANSI colour; opts.explain lists
 --- every pair with the evidence that made it.
 function M.text(res, opts)
-  local st = styler(opts and opts.colour)
+  local st = M.styler(opts and opts.colour)
   local s = res:summary()
   local oi, pi = res.orig:info(), res.patched:info()
   local out = {

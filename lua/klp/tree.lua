@@ -1,0 +1,267 @@
+-- klp.tree: compare two whole build trees object by object.
+--
+--   local tree = require "klp.tree"
+--   local t = assert(tree.compare("orig-build", "patched-build", { jobs = 2 }))
+--   for _, obj in ipairs(t.objects) do print(obj.path, obj.status) end
+--
+-- Objects pair by path relative to their tree root.  Byte-identical pairs are
+-- only listed; the others are correlated with the policy in worker processes
+-- (core.run_jobs) and come back as plain records, so that a crash in one
+-- object costs that object only.
+local lfs = require "lfs"
+local cjson = require "cjson"
+local core = require "klp.core"
+local glob = require "klp.glob"
+local policy = require "klp.policy"
+local report = require "klp.report"
+
+local M = {}
+
+M.FORMAT = "klp-tree/1"
+
+--- What tree mode compares when no --include is given.
+M.DEFAULT_INCLUDE = { "*.o", "*.ko" }
+
+-- LLVM bitcode: the raw magic and the wrapper magic.  ThinLTO builds leave
+-- one per translation unit; only the linked object holds machine code.
+local BITCODE = { ["BC\192\222"] = true, ["\222\192\023\011"] = true }
+
+local function join(root, rel)
+  return rel == "" and root or root .. "/" .. rel
+end
+
+-- Walks root depth first; calls add(rel) for every regular file (or symlink
+-- to one) that keep(rel) accepts.  Symlinked directories are not entered, so
+-- a link back up the tree cannot loop.  Returns true, or nil and a message.
+local function walk(root, rel, keep, add)
+  local dir = join(root, rel)
+  local ok, iter, state = pcall(lfs.dir, dir)
+  if not ok then return nil, ("%s: cannot read directory: %s"):format(dir, tostring(iter):gsub("^.-: ", "")) end
+  local names = {}
+  for name in iter, state do
+    if name ~= "." and name ~= ".." then names[#names + 1] = name end
+  end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local sub = rel == "" and name or rel .. "/" .. name
+    local path = join(root, sub)
+    local mode = lfs.symlinkattributes(path, "mode")
+    if mode == "link" then mode = lfs.attributes(path, "mode") == "file" and "file" or "skip" end
+    if mode == "directory" then
+      local wok, err = walk(root, sub, keep, add)
+      if not wok then return nil, err end
+    elseif mode == "file" and keep(sub) then
+      add(sub)
+    end
+  end
+  return true
+end
+
+--- The relative paths of the files under root that keep(rel) accepts, sorted
+--- bytewise.  Returns nil and a message when root or a directory below it
+--- cannot be read.
+function M.scan(root, keep)
+  if lfs.attributes(root, "mode") ~= "directory" then
+    return nil, root .. ": not a directory"
+  end
+  local list = {}
+  local ok, err = walk(root, "", keep, function(rel) list[#list + 1] = rel end)
+  if not ok then return nil, err end
+  table.sort(list)
+  return list
+end
+
+--- Pairs two sorted path lists: returns both, orig_only, patched_only.
+function M.plan(orig_list, patched_list)
+  local both, orig_only, patched_only = {}, {}, {}
+  local i, j = 1, 1
+  while i <= #orig_list or j <= #patched_list do
+    local a, b = orig_list[i], patched_list[j]
+    if a and (not b or a < b) then
+      orig_only[#orig_only + 1] = a; i = i + 1
+    elseif b and (not a or b < a) then
+      patched_only[#patched_only + 1] = b; j = j + 1
+    else
+      both[#both + 1] = a; i, j = i + 1, j + 1
+    end
+  end
+  return both, orig_only, patched_only
+end
+
+local function is_bitcode(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local magic = f:read(4)
+  f:close()
+  return magic ~= nil and BITCODE[magic] == true
+end
+
+local function summary_of(res)
+  local s = res:summary()
+  return {
+    pairs = s.pairs, orig_only = s.orig_only, patched_only = s.patched_only, ambiguous = s.ambiguous,
+    positional = s.positional, clone_changes = s.clone_changes,
+  }
+end
+
+-- Compares one object pair; returns the record (a table) and, for JSON, the
+-- object's version-1 document.  ctx: {orig_root, patched_root, policy, klp,
+-- json, explain, vmlinux}.
+local function compare_one(ctx, rel)
+  local a, b = join(ctx.orig_root, rel), join(ctx.patched_root, rel)
+  local same, serr = core.same_contents(a, b)
+  if same == nil then return { path = rel, status = "error", error = serr } end
+  if same then return { path = rel, status = "identical" } end
+  if is_bitcode(a) or is_bitcode(b) then
+    return { path = rel, status = "skipped", reason = "LLVM bitcode: compare the linked object (vmlinux.o, the module) instead" }
+  end
+  local klp = ctx.klp
+  local orig, oerr = klp.open(a)
+  if not orig then return { path = rel, status = "error", error = oerr } end
+  local patched, perr = klp.open(b)
+  if not patched then orig:close(); return { path = rel, status = "error", error = perr } end
+  local res, cerr = klp.correlate(orig, patched, ctx.policy)
+  local record, doc
+  if not res then
+    record = { path = rel, status = "error", error = cerr }
+  else
+    local ok, ierr = true, nil
+    if ctx.vmlinux and rel:match("[^/]*$") == "vmlinux.o" then ok, ierr = klp.use_image(res, ctx.vmlinux) end
+    if not ok then
+      record = { path = rel, status = "error", error = ierr }
+    else
+      record = {
+        path = rel, status = "compared", summary = summary_of(res), changes = report.change_rows(res),
+        compares_content = res:compares_content(), failures = res:failures(),
+      }
+      if ctx.json then doc = table.concat(report.json_chunks(res, { explain = ctx.explain })) end
+    end
+  end
+  orig:close()
+  patched:close()
+  return record, doc
+end
+
+-- A record travels from a worker as one line of JSON, then the document.
+local function encode(record, doc)
+  return cjson.encode(record) .. "\n" .. (doc or "")
+end
+
+-- lua-cjson decodes every number as a float; records hold only integers.
+local function integers(v)
+  if type(v) == "number" then return math.tointeger(v) or v end
+  if type(v) == "table" then
+    for k, x in pairs(v) do v[k] = integers(x) end
+  end
+  return v
+end
+
+local function decode(s)
+  local nl = s:find("\n", 1, true)
+  local record = integers(cjson.decode(s:sub(1, nl - 1)))
+  local doc = s:sub(nl + 1)
+  return record, doc ~= "" and doc or nil
+end
+
+local function file_size(path)
+  return lfs.attributes(path, "size") or 0
+end
+
+local function totals(t)
+  local s = {
+    objects = #t.objects + #t.identical + #t.skipped + #t.orig_only + #t.patched_only, compared = 0, errors = 0, rejected = 0,
+    identical = #t.identical, orig_only = #t.orig_only, patched_only = #t.patched_only, skipped = #t.skipped,
+    pairs = 0, changed_functions = 0, new_functions = 0, removed_functions = 0, changed_data = 0,
+  }
+  for _, obj in ipairs(t.objects) do
+    if obj.status == "error" then
+      s.errors = s.errors + 1
+    else
+      s.compared = s.compared + 1
+      s.pairs = s.pairs + obj.summary.pairs
+      if #obj.failures > 0 then s.rejected = s.rejected + 1 end
+      for _, kind in ipairs(report.CHANGE_KINDS) do s[kind] = s[kind] + #obj.changes[kind] end
+    end
+  end
+  return s
+end
+
+--- Compares the trees under orig_root and patched_root.  opts: policy
+--- (spec, default "default"), include and exclude (glob lists; include
+--- defaults to M.DEFAULT_INCLUDE), jobs (worker processes, default the
+--- number of processors), json (keep each object's version-1 document),
+--- explain, vmlinux (linked image for vmlinux.o's sympos), progress
+--- (function(done, total, path)).
+--- Returns {orig_root, patched_root, policy, objects = {record...},
+--- identical = {path...}, orig_only, patched_only, skipped = {{path, reason}},
+--- summary}, or nil and a message (unreadable root, bad glob, bad policy).
+function M.compare(orig_root, patched_root, opts)
+  opts = opts or {}
+  local p, perr = policy.resolve(opts.policy)
+  if not p then return nil, perr end
+  local keep, gerr = glob.filter(opts.include or M.DEFAULT_INCLUDE, opts.exclude or {})
+  if not keep then return nil, gerr end
+  local orig_list, oerr = M.scan(orig_root, keep)
+  if not orig_list then return nil, oerr end
+  local patched_list, perr2 = M.scan(patched_root, keep)
+  if not patched_list then return nil, perr2 end
+  local both, orig_only, patched_only = M.plan(orig_list, patched_list)
+
+  -- Largest first, so that a big object (vmlinux.o) does not start last.
+  local order, size = {}, {}
+  for i, rel in ipairs(both) do
+    order[i] = rel
+    size[rel] = file_size(join(orig_root, rel)) + file_size(join(patched_root, rel))
+  end
+  table.sort(order, function(x, y)
+    if size[x] ~= size[y] then return size[x] > size[y] end
+    return x < y
+  end)
+
+  local ctx = {
+    orig_root = orig_root, patched_root = patched_root, policy = p, klp = require "klp",
+    json = opts.json, explain = opts.explain, vmlinux = opts.vmlinux,
+  }
+  local records, done = {}, 0
+  core.run_jobs(opts.jobs or core.cpu_count(), #order, function(i)
+    return encode(compare_one(ctx, order[i]))
+  end, function(i, ok, s)
+    local record, doc
+    if ok then
+      record, doc = decode(s)
+    else
+      record = { path = order[i], status = "error", error = join(orig_root, order[i]) .. ": " .. s }
+    end
+    record.document = doc
+    records[order[i]] = record
+    done = done + 1
+    if opts.progress then opts.progress(done, #order, order[i]) end
+  end)
+
+  local t = {
+    orig_root = orig_root, patched_root = patched_root, policy = p.name,
+    objects = {}, identical = {}, orig_only = orig_only, patched_only = patched_only, skipped = {},
+  }
+  for _, rel in ipairs(both) do
+    local r = records[rel]
+    if r.status == "identical" then
+      t.identical[#t.identical + 1] = rel
+    elseif r.status == "skipped" then
+      t.skipped[#t.skipped + 1] = { path = rel, reason = r.reason }
+    else
+      t.objects[#t.objects + 1] = r
+    end
+  end
+  t.summary = totals(t)
+  return t
+end
+
+--- The exit status for a tree: 1 when an object could not be compared, 2
+--- when the policy rejected an object's result, else 0.
+function M.status(t)
+  if t.summary.errors > 0 then return 1 end
+  if t.summary.rejected > 0 then return 2 end
+  return 0
+end
+
+return M

@@ -1,0 +1,338 @@
+/* lwork: core.run_jobs, which runs numbered Lua jobs in forked worker
+ * processes.  Each worker is a fork of the calling Lua state: it inherits the
+ * policy and every function the job needs, runs job(i) for the numbers the
+ * parent sends it, and sends back the string each job returns.  A worker that
+ * dies (a crash in one object) costs only its job; the parent reports it and
+ * starts another worker for what is left. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lcore.h"
+
+#define KLP_POOL_MT "klp.pool"
+#define MAX_WORKERS 1024
+
+typedef struct worker {
+	pid_t pid;	    /* 0: no process */
+	int to_fd;	    /* parent -> worker: job numbers */
+	int from_fd;	    /* worker -> parent: results */
+	lua_Integer job;    /* the job in flight, 0 when idle */
+} worker;
+
+typedef struct pool {
+	int n;
+	worker w[];
+} pool;
+
+/* A result travels as a one-byte ok flag, a 64-bit length, then the bytes. */
+typedef struct result_head {
+	uint8_t ok;
+	uint64_t len;
+} result_head;
+
+/* Reads exactly len bytes; returns 1, 0 at end of file, -1 on error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 1;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Calls job(number) at stack index job_idx, protected; leaves the result
+ * string on the stack and returns whether the job succeeded. */
+static int call_job(lua_State *L, int job_idx, lua_Integer number)
+{
+	lua_pushvalue(L, job_idx);
+	lua_pushinteger(L, number);
+	int ok = lua_pcall(L, 1, 1, 0) == LUA_OK;
+	if (lua_type(L, -1) != LUA_TSTRING) {
+		lua_pop(L, 1);
+		if (ok)
+			lua_pushliteral(L, "job returned no string");
+		else
+			lua_pushliteral(L, "job failed with a non-string error");
+		ok = 0;
+	}
+	return ok;
+}
+
+/* The body of a worker process: never returns. */
+static _Noreturn void worker_main(lua_State *L, int job_idx, int in_fd, int out_fd)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	for (;;) {
+		lua_Integer number;
+		if (read_full(in_fd, &number, sizeof number) != 1)
+			_exit(0);
+		int ok = call_job(L, job_idx, number);
+		result_head head = { (uint8_t)ok, 0 };
+		size_t len;
+		const char *s = lua_tolstring(L, -1, &len);
+		head.len = len;
+		if (write_full(out_fd, &head, sizeof head) != 0 || write_full(out_fd, s, len) != 0)
+			_exit(1);
+		lua_pop(L, 1);
+	}
+}
+
+/* Stops every worker: closing its job pipe ends it; force kills it first. */
+static void pool_stop(pool *p, int force)
+{
+	for (int i = 0; i < p->n; i++) {
+		worker *w = &p->w[i];
+		close_fd(&w->to_fd);
+		close_fd(&w->from_fd);
+		if (w->pid > 0) {
+			if (force)
+				kill(w->pid, SIGKILL);
+			while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			w->pid = 0;
+		}
+	}
+}
+
+/* __close and __gc of the pool: nothing outlives an error in run_jobs. */
+static int pool_release(lua_State *L)
+{
+	pool *p = luaL_checkudata(L, 1, KLP_POOL_MT);
+	pool_stop(p, 1);
+	return 0;
+}
+
+/* Forks worker w; returns 0, or -1 with errno set. */
+static int spawn(lua_State *L, pool *p, worker *w, int job_idx)
+{
+	int to[2], from[2];
+	if (pipe(to) != 0)
+		return -1;
+	if (pipe(from) != 0) {
+		close(to[0]);
+		close(to[1]);
+		return -1;
+	}
+	fflush(NULL); /* buffered output must not be written twice */
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		for (int i = 0; i < p->n; i++) {
+			close_fd(&p->w[i].to_fd);
+			close_fd(&p->w[i].from_fd);
+		}
+		close(to[1]);
+		close(from[0]);
+		worker_main(L, job_idx, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	w->pid = pid;
+	w->to_fd = to[1];
+	w->from_fd = from[0];
+	w->job = 0;
+	return 0;
+}
+
+/* Why a worker ended, for the job it took with it. */
+static void push_death(lua_State *L, worker *w)
+{
+	int status = 0;
+	pid_t r;
+	while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	w->pid = 0;
+	if (r > 0 && WIFSIGNALED(status))
+		lua_pushfstring(L, "worker process killed by signal %d", WTERMSIG(status));
+	else if (r > 0 && WIFEXITED(status))
+		lua_pushfstring(L, "worker process exited (status %d) without a result", WEXITSTATUS(status));
+	else
+		lua_pushliteral(L, "worker process lost");
+}
+
+/* Reads one result from w and calls done(job, ok, string); a worker that
+ * died is reported as a failed job and left without a process. */
+static void collect(lua_State *L, worker *w, int done_idx)
+{
+	result_head head;
+	lua_Integer job = w->job;
+	int rc = read_full(w->from_fd, &head, sizeof head);
+	int ok = head.ok;
+	if (rc == 1 && head.len <= (uint64_t)PTRDIFF_MAX) {
+		luaL_Buffer b;
+		char *buf = luaL_buffinitsize(L, &b, (size_t)head.len);
+		rc = read_full(w->from_fd, buf, (size_t)head.len);
+		luaL_pushresultsize(&b, rc == 1 ? (size_t)head.len : 0);
+	}
+	if (rc != 1) {
+		if (rc == 1)
+			lua_pop(L, 1);
+		close_fd(&w->to_fd);
+		close_fd(&w->from_fd);
+		push_death(L, w);
+		ok = 0;
+	}
+	w->job = 0;
+	lua_pushvalue(L, done_idx);
+	lua_pushinteger(L, job);
+	lua_pushboolean(L, ok);
+	lua_rotate(L, -4, -1); /* the message goes last */
+	lua_call(L, 3, 0);
+}
+
+/* Gives worker w the next job, starting a process if it has none. */
+static void dispatch(lua_State *L, pool *p, worker *w, int job_idx, lua_Integer *next)
+{
+	if (w->pid == 0 && spawn(L, p, w, job_idx) != 0)
+		luaL_error(L, "cannot start a worker process: %s", strerror(errno));
+	lua_Integer number = (*next)++;
+	if (write_full(w->to_fd, &number, sizeof number) != 0)
+		luaL_error(L, "cannot reach a worker process: %s", strerror(errno));
+	w->job = number;
+}
+
+/* Runs every job in this process, in order. */
+static int run_inline(lua_State *L, lua_Integer count)
+{
+	for (lua_Integer i = 1; i <= count; i++) {
+		int ok = call_job(L, 3, i);
+		lua_pushvalue(L, 4);
+		lua_pushinteger(L, i);
+		lua_pushboolean(L, ok);
+		lua_rotate(L, -4, -1);
+		lua_call(L, 3, 0);
+	}
+	return 0;
+}
+
+/* klp.core.run_jobs(workers, count, job, done): calls job(i) for i = 1 ..
+ * count, in `workers` forked processes (in this process when workers is 1);
+ * job returns a string.  done(i, ok, string) runs in this process for every
+ * job as it completes: ok is false when the job raised an error (string is
+ * the message) or its worker died.  Errors in done propagate, after every
+ * worker is stopped. */
+static int klp_work_run_jobs(lua_State *L)
+{
+	lua_Integer nworkers = luaL_checkinteger(L, 1);
+	lua_Integer count = luaL_checkinteger(L, 2);
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	luaL_checktype(L, 4, LUA_TFUNCTION);
+	luaL_argcheck(L, nworkers >= 1 && nworkers <= MAX_WORKERS, 1, "between 1 and 1024 workers");
+	luaL_argcheck(L, count >= 0, 2, "negative job count");
+	lua_settop(L, 4);
+	if (nworkers > count)
+		nworkers = count;
+	if (nworkers <= 1)
+		return run_inline(L, count);
+
+	pool *p = lua_newuserdatauv(L, sizeof(pool) + (size_t)nworkers * sizeof(worker), 0);
+	p->n = (int)nworkers;
+	for (int i = 0; i < p->n; i++)
+		p->w[i] = (worker){ 0, -1, -1, 0 };
+	luaL_setmetatable(L, KLP_POOL_MT);
+	lua_toclose(L, 5);
+
+	/* A worker that died must not kill the parent when it is written to. */
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGPIPE, &ignore, &old);
+
+	lua_Integer next = 1, busy = 0;
+	struct pollfd fds[MAX_WORKERS];
+	for (int i = 0; i < p->n; i++, busy++)
+		dispatch(L, p, &p->w[i], 3, &next);
+	while (busy > 0) {
+		int nfds = 0;
+		for (int i = 0; i < p->n; i++) {
+			if (p->w[i].job != 0)
+				fds[nfds++] = (struct pollfd){ .fd = p->w[i].from_fd, .events = POLLIN };
+		}
+		if (poll(fds, (nfds_t)nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			sigaction(SIGPIPE, &old, NULL);
+			return luaL_error(L, "waiting for worker processes: %s", strerror(errno));
+		}
+		for (int k = 0; k < nfds; k++) {
+			if (fds[k].revents == 0)
+				continue;
+			worker *w = NULL;
+			for (int i = 0; i < p->n && !w; i++)
+				if (p->w[i].from_fd == fds[k].fd && p->w[i].job != 0)
+					w = &p->w[i];
+			if (!w)
+				continue;
+			collect(L, w, 4);
+			busy--;
+			if (next <= count) {
+				dispatch(L, p, w, 3, &next);
+				busy++;
+			}
+		}
+	}
+	pool_stop(p, 0);
+	sigaction(SIGPIPE, &old, NULL);
+	return 0;
+}
+
+/* klp.core.cpu_count() -> the number of online processors (at least 1) */
+static int klp_work_cpu_count(lua_State *L)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	lua_pushinteger(L, n > 0 ? n : 1);
+	return 1;
+}
+
+void klp_open_work(lua_State *L)
+{
+	static const luaL_Reg pool_mt[] = { { "__close", pool_release }, { "__gc", pool_release }, { NULL, NULL } };
+	luaL_newmetatable(L, KLP_POOL_MT);
+	luaL_setfuncs(L, pool_mt, 0);
+	lua_pop(L, 1);
+	static const luaL_Reg fns[] = { { "run_jobs", klp_work_run_jobs },
+					{ "cpu_count", klp_work_cpu_count },
+					{ NULL, NULL } };
+	luaL_setfuncs(L, fns, 0);
+}
