@@ -609,6 +609,24 @@ static void jw_flush(jw *w)
 	w->n = 0;
 }
 
+/* Pushes a writer; the luaL_Buffer it feeds must be set up after it, so that
+ * the buffer's own stack slot stays on top (luaL_Buffer requires that). */
+static jw *jw_new(lua_State *L)
+{
+	jw *w = lua_newuserdatauv(L, sizeof *w, 0);
+	w->b = NULL;
+	w->n = 0;
+	return w;
+}
+
+/* Flushes w, pushes the text and drops the writer below it. */
+static void jw_end(lua_State *L, jw *w)
+{
+	jw_flush(w);
+	luaL_pushresult(w->b);
+	lua_remove(L, -2);
+}
+
 static void jw_put(jw *w, const char *s, size_t len)
 {
 	if (len > sizeof w->buf - w->n) {
@@ -734,11 +752,10 @@ static int klp_correlator_json_pairs(lua_State *L)
 		if (t != CORR_NONE)
 			size += ka->symbols[a].name_len + kb->symbols[t].name_len + (explain ? 240 : 120);
 	}
+	jw *w = jw_new(L);
 	luaL_Buffer b;
 	luaL_buffinitsize(L, &b, size);
-	jw *w = lua_newuserdatauv(L, sizeof *w, 0);
 	w->b = &b;
-	w->n = 0;
 	jw_put(w, "[", 1);
 	int first = 1;
 	for (uint32_t a = 1; a < ka->nsymbols; a++) {
@@ -763,9 +780,7 @@ static int klp_correlator_json_pairs(lua_State *L)
 		jw_put(w, "}", 1);
 	}
 	jw_lit(w, first ? "]" : "\n]");
-	jw_flush(w);
-	lua_pop(L, 1);
-	luaL_pushresult(&b);
+	jw_end(L, w);
 	return 1;
 }
 
@@ -775,11 +790,10 @@ static int klp_correlator_json_unpaired(lua_State *L)
 	corr *c = check_corr(L, 1);
 	int s = check_side(L, 2);
 	const kelf *k = c->side[s].k;
+	jw *w = jw_new(L);
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
-	jw *w = lua_newuserdatauv(L, sizeof *w, 0);
 	w->b = &b;
-	w->n = 0;
 	jw_put(w, "[", 1);
 	int first = 1;
 	for (uint32_t i = 1; i < k->nsymbols; i++) {
@@ -796,9 +810,7 @@ static int klp_correlator_json_unpaired(lua_State *L)
 		jw_put(w, "}", 1);
 	}
 	jw_lit(w, first ? "]" : "\n]");
-	jw_flush(w);
-	lua_pop(L, 1);
-	luaL_pushresult(&b);
+	jw_end(L, w);
 	return 1;
 }
 

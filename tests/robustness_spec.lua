@@ -130,3 +130,22 @@ describe("objects without a symbol table", function()
     assert.matches("no symbol table %(%.symtab%); stripped files cannot be correlated", r.stderr)
   end)
 end)
+
+describe("JSON lists rendered in C", function()
+  -- The writer once sat above its luaL_Buffer on the stack: the first growth
+  -- of the buffer dropped it, and the collector freed it mid-write.
+  it("stay intact when they outgrow the first buffer and the collector runs", function()
+    local cjson = require "cjson"
+    local o, p = fixtures.pair("gcc_clones", "gcc")
+    local a, b = assert(core.open(o)), assert(core.open(p))
+    local c = core.correlator(a, b)
+    for _ = 1, 3 do
+      collectgarbage("collect")
+      local text = c:json_unpaired("orig")
+      local list = cjson.decode(text)
+      assert.is_true(#text > 1024)
+      assert.are.equal("number", type(list[1].index))
+      for _, row in ipairs(list) do assert.are.equal(a:symbol(row.index).name, row.name) end
+    end
+  end)
+end)
