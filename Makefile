@@ -6,6 +6,7 @@
 #   make test-asan  the suite with the module built with ASan + UBSan
 #   make valgrind   the suite under valgrind memcheck
 #   make bench      full-kernel-scale benchmark against the floor program
+#   make bench-tree tree mode on a generated tree of 2,000 object pairs, --jobs 1 and 2
 #   make fuzz       the libFuzzer target for FUZZ_SECONDS (default 60); make fuzz-replay
 #                   runs every kept crash and corpus input once
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
@@ -43,7 +44,7 @@ EXAMPLE_SIDES = $(BUILD)/example/orig.o $(BUILD)/example/patched.o
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps example test test-asan valgrind bench fuzz fuzz-replay install clean
+.PHONY: all deps example test test-asan valgrind bench bench-tree fuzz fuzz-replay install clean
 
 all: $(MODULE)
 
@@ -103,6 +104,9 @@ valgrind: $(MODULE)
 
 bench: $(MODULE)
 	sh tests/bench/run.sh $(BUILD)
+
+bench-tree: $(MODULE)
+	sh tests/bench/tree.sh $(BUILD)
 
 fuzz:
 	sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)

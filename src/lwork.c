@@ -32,11 +32,9 @@ typedef struct pool {
 	worker w[];
 } pool;
 
-/* A result travels as a one-byte ok flag, a 64-bit length, then the bytes. */
-typedef struct result_head {
-	uint8_t ok;
-	uint64_t len;
-} result_head;
+/* A result travels as a header, a one-byte ok flag and a 64-bit length in
+ * host order (packed: no padding byte goes down the pipe), then the bytes. */
+enum { HEAD_SIZE = 1 + sizeof(uint64_t) };
 
 /* Reads exactly len bytes; returns 1, 0 at end of file, -1 on error. */
 static int read_full(int fd, void *buf, size_t len)
@@ -103,12 +101,13 @@ static _Noreturn void worker_main(lua_State *L, int job_idx, int in_fd, int out_
 		lua_Integer number;
 		if (read_full(in_fd, &number, sizeof number) != 1)
 			_exit(0);
-		int ok = call_job(L, job_idx, number);
-		result_head head = { (uint8_t)ok, 0 };
+		unsigned char head[HEAD_SIZE];
+		head[0] = (unsigned char)call_job(L, job_idx, number);
 		size_t len;
 		const char *s = lua_tolstring(L, -1, &len);
-		head.len = len;
-		if (write_full(out_fd, &head, sizeof head) != 0 || write_full(out_fd, s, len) != 0)
+		uint64_t len64 = len;
+		memcpy(head + 1, &len64, sizeof len64);
+		if (write_full(out_fd, head, sizeof head) != 0 || write_full(out_fd, s, len) != 0)
 			_exit(1);
 		lua_pop(L, 1);
 	}
@@ -196,19 +195,25 @@ static void push_death(lua_State *L, worker *w)
  * died is reported as a failed job and left without a process. */
 static void collect(lua_State *L, worker *w, int done_idx)
 {
-	result_head head;
+	unsigned char head[HEAD_SIZE];
+	uint64_t len = 0;
 	lua_Integer job = w->job;
-	int rc = read_full(w->from_fd, &head, sizeof head);
-	int ok = head.ok;
-	if (rc == 1 && head.len <= (uint64_t)PTRDIFF_MAX) {
+	int rc = read_full(w->from_fd, head, sizeof head);
+	int ok = rc == 1 && head[0];
+	if (rc == 1) {
+		memcpy(&len, head + 1, sizeof len);
+		if (len > (uint64_t)PTRDIFF_MAX)
+			rc = -1;
+	}
+	if (rc == 1) {
 		luaL_Buffer b;
-		char *buf = luaL_buffinitsize(L, &b, (size_t)head.len);
-		rc = read_full(w->from_fd, buf, (size_t)head.len);
-		luaL_pushresultsize(&b, rc == 1 ? (size_t)head.len : 0);
+		char *buf = luaL_buffinitsize(L, &b, (size_t)len);
+		rc = read_full(w->from_fd, buf, (size_t)len);
+		luaL_pushresultsize(&b, rc == 1 ? (size_t)len : 0);
+		if (rc != 1)
+			lua_pop(L, 1);
 	}
 	if (rc != 1) {
-		if (rc == 1)
-			lua_pop(L, 1);
 		close_fd(&w->to_fd);
 		close_fd(&w->from_fd);
 		push_death(L, w);
