@@ -220,3 +220,26 @@ describe("klp.tree", function()
     end
   end)
 end)
+
+describe("tree mode with --vmlinux", function()
+  it("takes vmlinux.o's sympos from the linked image, and no other object's", function()
+    local fixtures = require "helpers.fixtures"
+    local B = require "helpers.build"
+    local o, p = fixtures.pair("two_files_statics", "gcc")
+    local src = {}
+    for _, f in ipairs { "a.c", "b.c" } do src[f] = cli.slurp("tests/fixtures/two_files_statics/orig/" .. f) end
+    local ba = B.link("build/changes", "ba", src, { "b.c", "a.c" })
+    local image = B.build("build/changes", "build/changes/vmlinux-ba", { ba },
+      "ld.lld-19 --unresolved-symbols=ignore-all -e a_entry -o $OUT " .. ba)
+    local root = "build/tree-vmlinux"
+    assert.is_true(os.execute(cli.shell(("rm -rf %s && mkdir -p %s/orig/sub %s/patched/sub"):format(root, root, root))))
+    for _, rel in ipairs { "vmlinux.o", "sub/other.o" } do
+      assert.is_true(os.execute(cli.shell(("cp %s %s/orig/%s && cp %s %s/patched/%s")
+        :format(cli.quote(o), root, rel, cli.quote(p), root, rel))))
+    end
+    local r = cli.run { "--vmlinux", image, root .. "/orig", root .. "/patched" }
+    assert.are.equal(0, r.status, r.stderr)
+    assert.matches("\nsub/other%.o: [^\n]*\n  changed  helper  sympos 1\n", r.stdout)
+    assert.matches("\nvmlinux%.o: [^\n]*\n  changed  helper  sympos 2\n", r.stdout)
+  end)
+end)
