@@ -27,7 +27,7 @@ describe("--forecast", function()
     assert.are.equal("klp-forecast/1", doc.format)
     assert.are.equal(obj, doc.object.path)
     assert.are.same({
-      promoted = 6, functions = 6, data = 0, clash = 2, capture = 1, contested = 2, contested_names = 1,
+      promoted = 6, functions = 6, data = 0, other = 0, clash = 2, capture = 1, contested = 2, contested_names = 1,
       plain = 1, with_same_named_locals = 1,
     }, doc.summary)
   end)

@@ -20,6 +20,7 @@
 -- the plain-named symbol the IR linker renames them to `name.<N>`.
 local suffix = require "klp.suffix"
 local lpeg = require "lpeg"
+local default_policy = require "klp.presets.default"
 
 local M = {}
 
@@ -47,13 +48,23 @@ local function brief(sym)
            section = sym.section }
 end
 
+-- Names klp never correlates by prefix (__pfx_/__cfi_ companions, which
+-- follow their function's name, labels): no forecast of their own.
+local function ignored(name)
+  for _, prefix in ipairs(default_policy.exclude.prefixes) do
+    if name:sub(1, #prefix) == prefix then return true end
+  end
+  return false
+end
+
 -- The promoted statics of elf: {sym, plain, hash} in symtab order.
 local function promoted(elf)
   local out = {}
   for _, i in ipairs(elf:names_containing(".llvm.")) do
     local sym = elf:symbol(i)
     local plain, hash = PROMOTED:match(sym.name)
-    if plain and sym.defined and (sym.type == "func" or sym.type == "object" or sym.type == "notype") then
+    if plain and sym.defined and not ignored(sym.name)
+       and (sym.type == "func" or sym.type == "object" or sym.type == "notype") then
       out[#out + 1] = { sym = sym, plain = plain, hash = hash }
     end
   end
@@ -76,7 +87,7 @@ function M.analyse(elf)
     table.insert(by_plain[p.plain], p.sym.index)
   end
   local named = elf:named(plains)
-  local summary = { promoted = #list, functions = 0, data = 0, clash = 0, capture = 0, contested = 0,
+  local summary = { promoted = #list, functions = 0, data = 0, other = 0, clash = 0, capture = 0, contested = 0,
                     contested_names = 0, plain = 0, with_same_named_locals = 0 }
   local rows, counted = {}, {}
   for _, p in ipairs(list) do
@@ -105,7 +116,8 @@ function M.analyse(elf)
       counted[p.plain] = true
       summary.contested_names = summary.contested_names + 1
     end
-    if sym.type == "func" then summary.functions = summary.functions + 1 else summary.data = summary.data + 1 end
+    local kind = sym.type == "func" and "functions" or sym.type == "object" and "data" or "other"
+    summary[kind] = summary[kind] + 1
     if #row.same_named_locals > 0 then summary.with_same_named_locals = summary.with_same_named_locals + 1 end
     rows[#rows + 1] = row
   end

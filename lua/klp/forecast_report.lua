@@ -35,8 +35,12 @@ end
 local function symbol_line(names_by_index, row, st)
   local head = ("  %s  %s [%d] -> %s"):format(row.type, row.name, row.index, row.plain)
   if #row.same_named_locals > 0 then
-    local where = {}
-    for i, l in ipairs(row.same_named_locals) do where[i] = ("[%d] in %s"):format(l.index, l.file or "no FILE") end
+    local where, n = {}, #row.same_named_locals
+    for i = 1, math.min(n, 3) do
+      local l = row.same_named_locals[i]
+      where[i] = ("[%d] in %s"):format(l.index, l.file or "no FILE")
+    end
+    if n > 3 then where[#where + 1] = ("%d more"):format(n - 3) end
     head = head .. (" (local %s %s: %s.<N> where %s is imported)"):format(row.plain, table.concat(where, ", "),
       row.plain, row.plain)
   end
@@ -44,7 +48,9 @@ local function symbol_line(names_by_index, row, st)
   if row.verdict == "capture" then return head .. ": undefined " .. other(row, row.captures, st) end
   if row.verdict == "contested" then
     local names = {}
-    for i, index in ipairs(row.contested_with) do names[i] = names_by_index[index] end
+    local n = #row.contested_with
+    for i = 1, math.min(n, 3) do names[i] = names_by_index[row.contested_with[i]] end
+    if n > 3 then names[#names + 1] = ("%d more"):format(n - 3) end
     return head .. ": also " .. table.concat(names, ", ")
   end
   return head
@@ -61,7 +67,8 @@ function M.text(f, opts)
     "forecast: LLVM 23 suffix reduction (--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false)",
     "",
     st("head", ("%d promoted symbols (.llvm.<hash>)"):format(s.promoted))
-      .. (": %d functions, %d data"):format(s.functions, s.data),
+      .. (": %d functions, %d data"):format(s.functions, s.data)
+      .. (s.other > 0 and (", %d untyped"):format(s.other) or ""),
   }
   for _, v in ipairs(forecast.VERDICTS) do
     local line = ("  %5d %s"):format(s[v], MEANING[v])
