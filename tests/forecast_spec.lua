@@ -107,6 +107,16 @@ describe("--forecast", function()
     assert.is_nil(by_plain(red).unique_helper)
   end)
 
+  it("gives __pfx_ companions, which follow their function's name, no forecast of their own", function()
+    local with_pfx = os.tmpname()
+    local name = "__pfx_" .. rows.unique_helper[1].name
+    assert.is_true(os.execute(cli.shell(("objcopy --add-symbol %s=.text:0,function,global %s %s")
+      :format(name, cli.quote(obj), cli.quote(with_pfx)))))
+    local d = cjson.decode(cli.run({ "--forecast", with_pfx, "-f", "json" }).stdout)
+    os.remove(with_pfx)
+    assert.are.same(doc.summary, d.summary)
+  end)
+
   it("refuses a missing object, and other inputs beside it, in one line", function()
     local m = cli.run { "--forecast", "no-such.o" }
     assert.are.equal(1, m.status)
