@@ -511,3 +511,43 @@ const char *kelf_etype_name(unsigned et)
 	default: return "other";
 	}
 }
+
+/* The number of functions that share their section with a function at
+ * another address (an object built without -ffunction-sections); -1 when
+ * out of memory.  Calls between such functions are resolved by the
+ * assembler, without relocations. */
+long kelf_shared_text_functions(const kelf *k)
+{
+	if (k->nsections == 0)
+		return 0;
+	uint64_t *first = calloc(k->nsections, sizeof *first);
+	unsigned char *state = calloc(k->nsections, 1); /* 0 none, 1 one address, 2 more */
+	if (!first || !state) {
+		free(first);
+		free(state);
+		return -1;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		long shared = 0;
+		for (size_t i = 1; i < k->nsymbols; i++) {
+			const kelf_symbol *s = &k->symbols[i];
+			if (s->type != STT_FUNC || s->shndx == 0 || s->shndx >= k->nsections)
+				continue;
+			unsigned char *st = &state[s->shndx];
+			if (pass == 1) {
+				shared += *st == 2;
+			} else if (*st == 0) {
+				*st = 1;
+				first[s->shndx] = s->value;
+			} else if (first[s->shndx] != s->value) {
+				*st = 2;
+			}
+		}
+		if (pass == 1) {
+			free(first);
+			free(state);
+			return shared;
+		}
+	}
+	return 0;
+}

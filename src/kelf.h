@@ -85,6 +85,10 @@ const unsigned char *kelf_section_bytes(kelf *k, size_t s);
 /* Name of the section a symbol is defined in, or NULL (undefined, ABS, ...). */
 const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);
 
+/* Functions sharing their section with a function at another address
+ * (no -ffunction-sections); -1 when out of memory. */
+long kelf_shared_text_functions(const kelf *k);
+
 const char *kelf_type_name(unsigned stt);
 const char *kelf_bind_name(unsigned stb);
 const char *kelf_visibility_name(unsigned stv);

@@ -78,11 +78,12 @@ static int klp_elf_tostring(lua_State *L)
 	return 1;
 }
 
-/* elf:info() -> {path, class, machine, type, endian, symbols, sections, files} */
+/* elf:info() -> {path, class, machine, type, endian, symbols, sections, files,
+ * shared_text_functions} */
 static int klp_elf_info(lua_State *L)
 {
 	kelf *k = klp_check_elf(L, 1);
-	lua_createtable(L, 0, 9);
+	lua_createtable(L, 0, 10);
 	lua_pushstring(L, k->path);
 	lua_setfield(L, -2, "path");
 	lua_pushinteger(L, k->elfclass);
@@ -105,6 +106,11 @@ static int klp_elf_info(lua_State *L)
 	lua_setfield(L, -2, "sections");
 	lua_pushinteger(L, (lua_Integer)k->nfiles);
 	lua_setfield(L, -2, "files");
+	long shared = kelf_shared_text_functions(k);
+	if (shared < 0)
+		return luaL_error(L, "out of memory");
+	lua_pushinteger(L, shared);
+	lua_setfield(L, -2, "shared_text_functions");
 	return 1;
 }
 

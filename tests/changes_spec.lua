@@ -116,3 +116,38 @@ describe("sympos", function()
     assert.matches("changed  helper  sympos 2", r.stdout)
   end)
 end)
+
+describe("objects built without -ffunction-sections", function()
+  -- first() calls last() across middle(), which grows: with every function in
+  -- one .text, the assembler resolves that call without a relocation.
+  local function side(extra)
+    return ([[
+static __attribute__((noinline)) int last(int x) { return x * 7; }
+__attribute__((noinline)) int first(int x) { return last(x) + 1; }
+__attribute__((noinline)) int middle(int x) { return x %s; }
+int entry(int x) { return first(x) + middle(x) + last(x); }
+]]):format(extra)
+  end
+  local function object(name, text)
+    local src = B.write("build/caveat/" .. name .. ".c", text)
+    return B.build("build/caveat", "build/caveat/" .. name .. ".o", { src },
+      "gcc -O2 -fno-asynchronous-unwind-tables -c " .. cli.quote(src) .. " -o $OUT")
+  end
+
+  it("carry a caveat that their changed lists can over-report", function()
+    local o, p = object("orig", side("+ 1")), object("patched", side("* x * x + x / 3 - (x >> 2)"))
+    local r = cli.run { "--format", "json", o, p }
+    assert.are.equal(0, r.status, r.stderr)
+    local caveats = cjson.decode(r.stdout).changes.caveats
+    assert.are.equal(1, #caveats)
+    assert.matches("^4 functions of orig %(4 of patched%) share a section with other functions %(built "
+      .. "without %-ffunction%-sections%)", caveats[1])
+    assert.matches("\n  caveat: 4 functions of orig", cli.run({ o, p }).stdout)
+  end)
+
+  it("are told apart from objects built with it, which carry none", function()
+    local r = cli.run { "--format", "json", fixtures.pair("chg_function", "gcc") }
+    assert.are.same({}, cjson.decode(r.stdout).changes.caveats)
+    assert.is_nil(cli.run({ fixtures.pair("chg_function", "gcc") }).stdout:find("caveat", 1, true))
+  end)
+end)

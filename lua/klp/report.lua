@@ -111,6 +111,7 @@ local function changes_object(res)
     fields[#fields + 1] = { kind, "[" .. table.concat(rows, ",") .. "]" }
   end
   fields[#fields + 1] = { "compared", cjson.encode(res:compares_content()) }
+  fields[#fields + 1] = { "caveats", array(res:caveats()) }
   fields[#fields + 1] = { "sympos_order", cjson.encode(res.image and ("kallsyms of " .. res.image.patched:info().path)
     or "orig object symtab") }
   return object(fields)
@@ -321,6 +322,7 @@ local function add_changes(out, res, st)
     or "the orig object's symtab order (give --vmlinux for kallsyms order)"
   out[#out + 1] = st("head", "To patch") .. (" (sympos from %s):"):format(order)
   for _, line in ipairs(M.change_lines(M.change_rows(res), st, "  ")) do out[#out + 1] = line end
+  for _, caveat in ipairs(res:caveats()) do out[#out + 1] = "  " .. st("warn", "caveat: " .. caveat) end
 end
 
 local function add_notes(out, res, st)

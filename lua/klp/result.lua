@@ -165,6 +165,17 @@ function Result:changes()
   return out
 end
 
+--- What can make the change lists say more than changed: a list of
+--- messages, empty for objects built the way live patches are.
+function Result:caveats()
+  if not self:compares_content() then return {} end
+  local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
+  if o + p == 0 then return {} end
+  return { ("%d functions of orig (%d of patched) share a section with other functions (built without "
+    .. "-ffunction-sections): calls between them carry no relocation, so a function placed after one "
+    .. "that changed size can be reported changed"):format(o, p) }
+end
+
 --- Why the policy rejects this result: a list of messages, empty when accepted.
 function Result:failures()
   if not self._failures then self._failures = policy.verdict(self.policy, self) end

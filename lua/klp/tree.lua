@@ -132,7 +132,7 @@ local function compare_one(ctx, rel)
     else
       record = {
         path = rel, status = "compared", summary = summary_of(res), changes = report.change_rows(res),
-        compares_content = res:compares_content(), failures = res:failures(),
+        compares_content = res:compares_content(), failures = res:failures(), caveats = res:caveats(),
       }
       if ctx.json then doc = table.concat(report.json_chunks(res, { explain = ctx.explain })) end
     end
@@ -183,7 +183,8 @@ end
 
 local function totals(t)
   local s = {
-    objects = #t.objects + #t.identical + #t.skipped + #t.orig_only + #t.patched_only, compared = 0, errors = 0, rejected = 0,
+    objects = #t.objects + #t.identical + #t.skipped + #t.orig_only + #t.patched_only, compared = 0, errors = 0,
+    rejected = 0, caveats = 0,
     identical = #t.identical, orig_only = #t.orig_only, patched_only = #t.patched_only, skipped = #t.skipped,
     pairs = 0, changed_functions = 0, new_functions = 0, removed_functions = 0, changed_data = 0,
   }
@@ -194,6 +195,7 @@ local function totals(t)
       s.compared = s.compared + 1
       s.pairs = s.pairs + obj.summary.pairs
       if #obj.failures > 0 then s.rejected = s.rejected + 1 end
+      if #obj.caveats > 0 then s.caveats = s.caveats + 1 end
       for _, kind in ipairs(report.CHANGE_KINDS) do s[kind] = s[kind] + #obj.changes[kind] end
     end
   end

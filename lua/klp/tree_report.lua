@@ -64,6 +64,11 @@ function M.text(t, opts)
     s.orig_only, s.patched_only, s.skipped, plural(s.errors, "error"), s.rejected)
   out[#out + 1] = st("head", "To patch: ") .. ("%d changed functions, %d new, %d removed; %d changed data; %d pairs in all")
     :format(s.changed_functions, s.new_functions, s.removed_functions, s.changed_data, s.pairs)
+  if s.caveats > 0 then
+    out[#out + 1] = st("warn", ("Caveat: %s share sections between functions (built without "
+      .. "-ffunction-sections): their changed lists can over-report; see each object's caveats in JSON")
+      :format(plural(s.caveats, "object")))
+  end
   out[#out + 1] = ""
   return table.concat(out, "\n")
 end
