@@ -3,8 +3,10 @@
  * policy and every function the job needs, runs job(i) for the numbers the
  * parent sends it, and sends back the string each job returns.  A worker that
  * dies (a crash in one object) costs only its job; the parent reports it and
- * starts another worker for what is left. */
+ * starts another worker for what is left.  Jobs never run in the caller's
+ * process, so even one worker isolates them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -29,6 +31,8 @@ typedef struct worker {
 
 typedef struct pool {
 	int n;
+	int sigpipe_saved;	     /* old_sigpipe holds the caller's SIGPIPE action */
+	struct sigaction old_sigpipe;
 	worker w[];
 } pool;
 
@@ -110,6 +114,7 @@ static _Noreturn void worker_main(lua_State *L, int job_idx, int in_fd, int out_
 		if (write_full(out_fd, head, sizeof head) != 0 || write_full(out_fd, s, len) != 0)
 			_exit(1);
 		lua_pop(L, 1);
+		fflush(NULL); /* what the job printed: _exit does not flush */
 	}
 }
 
@@ -130,11 +135,35 @@ static void pool_stop(pool *p, int force)
 	}
 }
 
+/* Gives the caller back its SIGPIPE action. */
+static void pool_restore_sigpipe(pool *p)
+{
+	if (p->sigpipe_saved)
+		sigaction(SIGPIPE, &p->old_sigpipe, NULL);
+	p->sigpipe_saved = 0;
+}
+
 /* __close and __gc of the pool: nothing outlives an error in run_jobs. */
 static int pool_release(lua_State *L)
 {
 	pool *p = luaL_checkudata(L, 1, KLP_POOL_MT);
 	pool_stop(p, 1);
+	pool_restore_sigpipe(p);
+	return 0;
+}
+
+/* A pipe whose ends a program a job or callback starts does not inherit (it
+ * would keep a worker from seeing the end of its jobs). */
+static int cloexec_pipe(int fd[2])
+{
+	if (pipe(fd) != 0)
+		return -1;
+	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) != 0) {
+		int e = errno;
+		close(fd[0]), close(fd[1]);
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 
@@ -142,9 +171,9 @@ static int pool_release(lua_State *L)
 static int spawn(lua_State *L, pool *p, worker *w, int job_idx)
 {
 	int to[2], from[2];
-	if (pipe(to) != 0)
+	if (cloexec_pipe(to) != 0)
 		return -1;
-	if (pipe(from) != 0) {
+	if (cloexec_pipe(from) != 0) {
 		close(to[0]);
 		close(to[1]);
 		return -1;
@@ -158,10 +187,13 @@ static int spawn(lua_State *L, pool *p, worker *w, int job_idx)
 		return -1;
 	}
 	if (pid == 0) {
+		/* This copy of the pool is inert: it must never stop the siblings. */
 		for (int i = 0; i < p->n; i++) {
 			close_fd(&p->w[i].to_fd);
 			close_fd(&p->w[i].from_fd);
+			p->w[i].pid = 0;
 		}
+		p->sigpipe_saved = 0;
 		close(to[1]);
 		close(from[0]);
 		worker_main(L, job_idx, to[0], from[1]);
@@ -227,37 +259,44 @@ static void collect(lua_State *L, worker *w, int done_idx)
 	lua_call(L, 3, 0);
 }
 
-/* Gives worker w the next job, starting a process if it has none. */
-static void dispatch(lua_State *L, pool *p, worker *w, int job_idx, lua_Integer *next)
+/* Sends job number to worker w, starting a process if it has none and once
+ * more if the one it had died while idle; returns 0, or -1 with errno set. */
+static int dispatch(lua_State *L, pool *p, worker *w, int job_idx, lua_Integer number)
 {
-	if (w->pid == 0 && spawn(L, p, w, job_idx) != 0)
-		luaL_error(L, "cannot start a worker process: %s", strerror(errno));
-	lua_Integer number = (*next)++;
-	if (write_full(w->to_fd, &number, sizeof number) != 0)
-		luaL_error(L, "cannot reach a worker process: %s", strerror(errno));
-	w->job = number;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (w->pid == 0 && spawn(L, p, w, job_idx) != 0)
+			return -1;
+		if (write_full(w->to_fd, &number, sizeof number) == 0) {
+			w->job = number;
+			return 0;
+		}
+		int e = errno;
+		close_fd(&w->to_fd);
+		close_fd(&w->from_fd);
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		w->pid = 0;
+		errno = e;
+	}
+	return -1;
 }
 
-/* Runs every job in this process, in order. */
-static int run_inline(lua_State *L, lua_Integer count)
+/* Reports job number as failed without running it. */
+static void fail_job(lua_State *L, int done_idx, lua_Integer number, int err)
 {
-	for (lua_Integer i = 1; i <= count; i++) {
-		int ok = call_job(L, 3, i);
-		lua_pushvalue(L, 4);
-		lua_pushinteger(L, i);
-		lua_pushboolean(L, ok);
-		lua_rotate(L, -4, -1);
-		lua_call(L, 3, 0);
-	}
-	return 0;
+	lua_pushvalue(L, done_idx);
+	lua_pushinteger(L, number);
+	lua_pushboolean(L, 0);
+	lua_pushfstring(L, "cannot start a worker process: %s", strerror(err));
+	lua_call(L, 3, 0);
 }
 
 /* klp.core.run_jobs(workers, count, job, done): calls job(i) for i = 1 ..
- * count, in `workers` forked processes (in this process when workers is 1);
- * job returns a string.  done(i, ok, string) runs in this process for every
- * job as it completes: ok is false when the job raised an error (string is
- * the message) or its worker died.  Errors in done propagate, after every
- * worker is stopped. */
+ * count in up to `workers` forked processes; job returns a string.  done(i,
+ * ok, string) runs in this process for every job as it completes: ok is false
+ * when the job raised an error (string is the message), its worker died, or
+ * no worker could be started.  Errors in done propagate, after every worker
+ * is stopped. */
 static int klp_work_run_jobs(lua_State *L)
 {
 	lua_Integer nworkers = luaL_checkinteger(L, 1);
@@ -269,25 +308,37 @@ static int klp_work_run_jobs(lua_State *L)
 	lua_settop(L, 4);
 	if (nworkers > count)
 		nworkers = count;
-	if (nworkers <= 1)
-		return run_inline(L, count);
+	if (count == 0)
+		return 0;
 
 	pool *p = lua_newuserdatauv(L, sizeof(pool) + (size_t)nworkers * sizeof(worker), 0);
 	p->n = (int)nworkers;
+	p->sigpipe_saved = 0;
 	for (int i = 0; i < p->n; i++)
 		p->w[i] = (worker){ 0, -1, -1, 0 };
 	luaL_setmetatable(L, KLP_POOL_MT);
 	lua_toclose(L, 5);
 
 	/* A worker that died must not kill the parent when it is written to. */
-	struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
 	sigemptyset(&ignore.sa_mask);
-	sigaction(SIGPIPE, &ignore, &old);
+	if (sigaction(SIGPIPE, &ignore, &p->old_sigpipe) == 0)
+		p->sigpipe_saved = 1;
 
 	lua_Integer next = 1, busy = 0;
 	struct pollfd fds[MAX_WORKERS];
-	for (int i = 0; i < p->n; i++, busy++)
-		dispatch(L, p, &p->w[i], 3, &next);
+	/* Start what can be started; fewer workers (no file descriptors or
+	 * processes left) only means less parallel work. */
+	for (int i = 0; i < p->n && next <= count; i++) {
+		if (dispatch(L, p, &p->w[i], 3, next) == 0) {
+			next++, busy++;
+		} else if (busy == 0) {
+			fail_job(L, 4, next++, errno);
+			i--;
+		} else {
+			break;
+		}
+	}
 	while (busy > 0) {
 		int nfds = 0;
 		for (int i = 0; i < p->n; i++) {
@@ -297,7 +348,6 @@ static int klp_work_run_jobs(lua_State *L)
 		if (poll(fds, (nfds_t)nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			sigaction(SIGPIPE, &old, NULL);
 			return luaL_error(L, "waiting for worker processes: %s", strerror(errno));
 		}
 		for (int k = 0; k < nfds; k++) {
@@ -311,14 +361,22 @@ static int klp_work_run_jobs(lua_State *L)
 				continue;
 			collect(L, w, 4);
 			busy--;
-			if (next <= count) {
-				dispatch(L, p, w, 3, &next);
-				busy++;
+			while (next <= count) {
+				lua_Integer number = next++;
+				if (dispatch(L, p, w, 3, number) == 0) {
+					busy++;
+					break;
+				}
+				if (busy > 0) { /* another worker will take it */
+					next--;
+					break;
+				}
+				fail_job(L, 4, number, errno);
 			}
 		}
 	}
 	pool_stop(p, 0);
-	sigaction(SIGPIPE, &old, NULL);
+	pool_restore_sigpipe(p);
 	return 0;
 }
 

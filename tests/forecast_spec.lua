@@ -27,8 +27,8 @@ describe("--forecast", function()
     assert.are.equal("klp-forecast/1", doc.format)
     assert.are.equal(obj, doc.object.path)
     assert.are.same({
-      promoted = 6, functions = 6, data = 0, other = 0, clash = 2, capture = 1, contested = 2, contested_names = 1,
-      plain = 1, with_same_named_locals = 1,
+      promoted = 7, functions = 7, data = 0, other = 0, clash = 2, capture = 1, contested = 2, contested_names = 1,
+      suffixed = 1, plain = 1, with_same_named_locals = 1,
     }, doc.summary)
   end)
 
@@ -40,9 +40,18 @@ describe("--forecast", function()
     assert.are.equal("asm_clash", clash.collides_with[1].name)
     assert.are.equal("global", clash.collides_with[1].bind)
     assert.is_true(clash.collides_with[1].defined)
+    assert.is_false(clash.collides_with[1].own_section, "assembly: in .text with other code")
     local weak = rows.weak_clash[1]
     assert.are.equal("clash", weak.verdict)
     assert.are.equal("weak", weak.collides_with[1].bind)
+  end)
+
+  it("lets a promoted static keep its suffix when its plain name is a global of LTO code", function()
+    local row = rows.c_twin[1]
+    assert.are.equal("suffixed", row.verdict)
+    assert.are.equal("c_twin", row.collides_with[1].name)
+    assert.are.equal(".text.c_twin", row.collides_with[1].section)
+    assert.is_true(row.collides_with[1].own_section)
   end)
 
   it("finds a plain name the object references but does not define", function()
@@ -74,10 +83,11 @@ describe("--forecast", function()
     assert.are.equal(0, t.status)
     local head = t.stdout:match("^(.-)\n\n(.-)\n\n")
     assert.matches("^object: .*forecast_clash/orig%.o %(rel, x86_64, ELF64, %d+ symbols%)", head)
-    assert.matches("\n6 promoted symbols %(%.llvm%.<hash>%): 6 functions, 0 data\n"
-      .. "      2 clash with a global or weak definition.-\n"
+    assert.matches("\n7 promoted symbols %(%.llvm%.<hash>%): 7 functions, 0 data\n"
+      .. "      2 clash with a global or weak definition outside LTO.-\n"
       .. "      1 would capture an undefined reference.-\n"
       .. "      2 share a plain name with another promoted static.-%(1 name%)\n"
+      .. "      1 keep the suffix: their plain name is a global of LTO code.-\n"
       .. "      1 take their plain name\n"
       .. "      1 share their plain name with local statics", t.stdout)
     assert.matches("\nCollide with a global definition %(2%):\n  func  asm_clash%.llvm%.%d+ %[%d+%] %-> asm_clash: "

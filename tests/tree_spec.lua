@@ -188,13 +188,40 @@ describe("klp.tree", function()
   local tree = require "klp.tree"
 
   it("scans regular files only, never through a symlinked directory", function()
-    local keep = function() return true end
+    local keep = { keep = function() return true end, prune = function() return false end }
     local list = assert(tree.scan(t.orig, keep))
     for _, rel in ipairs(list) do assert.is_nil(rel:match("^loop/"), rel) end
     assert.is_truthy(list[1])
     local nothing, err = tree.scan("build/tree/no-such-dir", keep)
     assert.is_nil(nothing)
     assert.are.equal("build/tree/no-such-dir: not a directory", err)
+  end)
+
+  it("reports an unreadable directory as an error and compares the rest, unless excluded", function()
+    if os.execute("[ \"$(id -u)\" = 0 ] && command -v runuser >/dev/null") ~= true then
+      pending("needs root and runuser(1) to run klp as another user")
+      return
+    end
+    local root = "/tmp/klp-tree-unreadable"
+    assert.is_true(os.execute(cli.shell(("rm -rf %s && mkdir -p %s/o/secret %s/p/secret && cp %s/cases/gcc/chg_function.o %s/o/ "
+      .. "&& cp %s/cases/gcc/chg_function.o %s/p/ && chmod -R a+rX %s && chmod 000 %s/o/secret")
+      :format(root, root, root, t.orig, root, t.patched, root, root, root))))
+    local run = function(extra)
+      local p = assert(io.popen(cli.shell(("runuser -u nobody -- lua5.4 klp.lua -f json %s %s/o %s/p 2>&1; echo \"rc=$?\"")
+        :format(extra, root, root))))
+      local out = p:read("a")
+      p:close()
+      return out:match("^(.-)rc=(%d+)%s*$")
+    end
+    local out, rc = run("")
+    assert.are.equal("1", rc)
+    local doc = cjson.decode(out)
+    assert.are.same({ "chg_function.o", "secret" }, paths(doc.objects, "path"))
+    assert.are.equal(root .. "/o/secret: cannot read directory: Permission denied", doc.objects[2].error)
+    out, rc = run("--exclude 'secret/**'")
+    assert.are.equal("0", rc, out)
+    assert.are.same({ "chg_function.o" }, paths(cjson.decode(out).objects, "path"))
+    os.execute("rm -rf " .. root)
   end)
 
   it("plans pairs from two sorted path lists", function()

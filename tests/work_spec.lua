@@ -16,12 +16,34 @@ local function run(n, count, job)
 end
 
 describe("core.run_jobs", function()
-  it("runs every job once and reports its string, in-process and in workers alike", function()
+  it("runs every job once and reports its string, whatever the number of workers", function()
     local job = function(i) return ("job %d:%s"):format(i, ("x"):rep(i * 40000)) end
-    local inline, forked = run(1, 9, job), run(3, 9, job)
-    assert.are.equal(9, #forked)
-    assert.are.same(inline, forked)
-    assert.are.equal(("job 9:%s"):format(("x"):rep(360000)), forked[9][2])
+    local one, three = run(1, 9, job), run(3, 9, job)
+    assert.are.equal(9, #three)
+    assert.are.same(one, three)
+    assert.are.equal(("job 9:%s"):format(("x"):rep(360000)), three[9][2])
+    assert.are.same({}, run(2, 0, job))
+  end)
+
+  it("never runs a job in the caller's process: one worker isolates a crash too", function()
+    local got = run(1, 2, function(i)
+      if i == 1 then os.execute("kill -SEGV $PPID") end
+      return tostring(i)
+    end)
+    assert.are.same({ false, "worker process killed by signal 11" }, got[1])
+    assert.are.same({ true, "2" }, got[2])
+  end)
+
+  it("replaces a worker that died while idle and gives its next job to the new one", function()
+    local got = {}
+    core.run_jobs(1, 2, function(i)
+      if i == 1 then os.execute("(sleep 0.2; kill -9 $PPID) >/dev/null 2>&1 &") end
+      return tostring(i)
+    end, function(i, ok, s)
+      got[i] = { ok, s }
+      if i == 1 then os.execute("sleep 0.6") end
+    end)
+    assert.are.same({ { true, "1" }, { true, "2" } }, got)
   end)
 
   it("turns a job's error into a failed job and goes on", function()
@@ -127,6 +149,9 @@ describe("klp.glob", function()
       { "[!ab]*.o", "b1.o", false }, { "[a-c]x", "cx", true }, { "*a*b*c", "xxaxxbxxcx", false },
       { "*a*b*c", "xxaxxbxxc", true }, { "\\*.o", "*.o", true }, { "\\*.o", "a.o", false },
       { "x/*/z.o", "x/y/z.o", true }, { "x/*/z.o", "x/y/w/z.o", false },
+      { "caf?.o", "café.o", true }, { "caf[é].o", "café.o", true }, { "caf[!é].o", "café.o", false },
+      { "caf[!a].o", "café.o", true }, { "a[/]b", "a/b", false }, { "a[!x]b", "a/b", false },
+      { "[\\]]x", "]x", true },
     }
     for _, c in ipairs(cases) do
       assert.are.equal(c[3], assert(glob.compile(c[1]))(c[2]), c[1] .. " on " .. c[2])

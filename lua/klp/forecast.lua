@@ -13,7 +13,10 @@
 --   * a plain name that already names a global or weak definition: LLVM keeps
 --     the suffix when that definition is LTO code; when it is assembly (not
 --     in the index) the static takes the name anyway and the link fails with
---     a duplicate symbol, or silently overrides a weak definition;
+--     a duplicate symbol, or silently overrides a weak definition.  lld
+--     compiles LTO code with a section per symbol (.text.NAME, .bss.NAME),
+--     so a definition in a section of its own is taken for LTO code and any
+--     other for assembly;
 --   * a plain name the object references but does not define: LLVM does not
 --     see the reference either, and it would bind to the static.
 -- Local statics of the same name stay local, but in a module that imports
@@ -27,7 +30,7 @@ local M = {}
 M.FORMAT = "klp-forecast/1"
 
 --- The verdicts, most serious first.
-M.VERDICTS = { "clash", "capture", "contested", "plain" }
+M.VERDICTS = { "clash", "capture", "contested", "suffixed", "plain" }
 
 -- plain name and hash of a promoted name, from the suffix rule that marks a
 -- translation unit ("tu": .llvm.<hash>).
@@ -43,9 +46,18 @@ end
 
 local PROMOTED = promoted_pattern()
 
+-- Whether a definition sits in a section of its own (.text.NAME), as the
+-- code lld compiles for LTO does.
+local function own_section(sym)
+  local sec = sym.section
+  return sec ~= nil and #sec > #sym.name + 1 and sec:sub(-#sym.name - 1) == "." .. sym.name
+end
+
 local function brief(sym)
-  return { index = sym.index, name = sym.name, bind = sym.bind, type = sym.type, defined = sym.defined,
-           section = sym.section }
+  local b = { index = sym.index, name = sym.name, bind = sym.bind, type = sym.type, defined = sym.defined,
+              section = sym.section }
+  if sym.defined then b.own_section = own_section(sym) end
+  return b
 end
 
 -- Names klp never correlates by prefix (__pfx_/__cfi_ companions, which
@@ -75,7 +87,7 @@ end
 --- summary = {...}}; a row is {index, name, plain, hash, type, bind, verdict,
 --- contested_with = {index...}, collides_with = {brief...}, captures =
 --- {brief...}, same_named_locals = {{index, file}...}} in symtab order; a
---- brief is {index, name, bind, type, defined, section}.
+--- brief is {index, name, bind, type, defined, section, own_section}.
 function M.analyse(elf)
   local list = promoted(elf)
   local plains, by_plain = {}, {}
@@ -88,7 +100,7 @@ function M.analyse(elf)
   end
   local named = elf:named(plains)
   local summary = { promoted = #list, functions = 0, data = 0, other = 0, clash = 0, capture = 0, contested = 0,
-                    contested_names = 0, plain = 0, with_same_named_locals = 0 }
+                    contested_names = 0, suffixed = 0, plain = 0, with_same_named_locals = 0 }
   local rows, counted = {}, {}
   for _, p in ipairs(list) do
     local sym = p.sym
@@ -109,8 +121,11 @@ function M.analyse(elf)
         row.captures[#row.captures + 1] = brief(s)
       end
     end
-    row.verdict = #row.collides_with > 0 and "clash" or #row.captures > 0 and "capture"
-      or #row.contested_with > 0 and "contested" or "plain"
+    local asm_like = false
+    for _, b in ipairs(row.collides_with) do asm_like = asm_like or not b.own_section end
+    row.verdict = asm_like and "clash" or #row.captures > 0 and "capture"
+      or #row.contested_with > 0 and #row.collides_with == 0 and "contested"
+      or #row.collides_with > 0 and "suffixed" or "plain"
     summary[row.verdict] = summary[row.verdict] + 1
     if row.verdict == "contested" and not counted[p.plain] then
       counted[p.plain] = true

@@ -7,11 +7,13 @@ local M = {}
 
 -- What each verdict means, for the counts and the section titles.
 local MEANING = {
-  clash = "clash with a global or weak definition (assembly: the link fails, or a weak one is "
-    .. "overridden; LTO code: the suffix stays)",
+  clash = "clash with a global or weak definition outside LTO (assembly): the link fails, or a "
+    .. "weak one is silently overridden",
   capture = "would capture an undefined reference of the same name (LLVM cannot see it)",
   contested = "share a plain name with another promoted static: one takes it, the others keep "
     .. "the suffix, in LLVM's index order",
+  suffixed = "keep the suffix: their plain name is a global of LTO code (a section of its own), "
+    .. "which LLVM sees",
   plain = "take their plain name",
 }
 
@@ -19,6 +21,7 @@ local TITLE = {
   clash = "Collide with a global definition",
   capture = "Would capture an undefined reference",
   contested = "Share a plain name",
+  suffixed = "Keep the suffix",
   plain = "Take their plain name",
 }
 
@@ -44,7 +47,7 @@ local function symbol_line(names_by_index, row, st)
     head = head .. (" (local %s %s: %s.<N> where %s is imported)"):format(row.plain, table.concat(where, ", "),
       row.plain, row.plain)
   end
-  if row.verdict == "clash" then return head .. ": " .. other(row, row.collides_with, st) end
+  if row.verdict == "clash" or row.verdict == "suffixed" then return head .. ": " .. other(row, row.collides_with, st) end
   if row.verdict == "capture" then return head .. ": undefined " .. other(row, row.captures, st) end
   if row.verdict == "contested" then
     local names = {}

@@ -2,8 +2,8 @@
 --
 --   *      any run of characters except "/"
 --   **     any run of characters, "/" included; "**/" also matches no directory
---   ?      one character except "/"
---   [abc] [a-z] [!abc] [^abc]   one character of (not of) the set
+--   ?      one character except "/" (a UTF-8 sequence counts as one)
+--   [abc] [a-z] [!abc] [^abc]   one character of (not of) the set; never "/"
 --   \x     the character x itself
 --
 -- A glob without "/" is matched against the file's name alone, at any depth
@@ -14,6 +14,14 @@ local P, R, S, V = lpeg.P, lpeg.R, lpeg.S, lpeg.V
 local M = {}
 
 local ANY_BUT_SLASH = P(1) - "/"
+-- One character: a UTF-8 sequence, or any other single byte.
+local ONE_CHAR = (R("\194\244") * R("\128\191") ^ 1 + P(1)) - "/"
+
+-- The character (UTF-8 sequence, else one byte) of glob at i, and the index after it.
+local function char_at(glob, i)
+  local c = glob:match("^" .. utf8.charpattern, i) or glob:sub(i, i)
+  return c, i + #c
+end
 
 -- Parses "[...]" starting at i (just after "["); returns the set pattern and
 -- the index after "]", or nil when the class is not closed.
@@ -23,19 +31,21 @@ local function class_at(glob, i)
   if c == "!" or c == "^" then negate, i = true, i + 1 end
   local set, first = P(false), true
   while i <= #glob do
-    c = glob:sub(i, i)
+    local nxt
+    c, nxt = char_at(glob, i)
     if c == "]" and not first then
-      if negate then set = ANY_BUT_SLASH - set end
-      return set, i + 1
+      if negate then return ONE_CHAR - set, nxt end
+      return set - "/", nxt
     end
-    if c == "\\" and i < #glob then i = i + 1; c = glob:sub(i, i) end
-    local hi = glob:sub(i + 1, i + 1) == "-" and glob:sub(i + 2, i + 2)
-    if hi and hi ~= "" and hi ~= "]" then
+    if c == "\\" and nxt <= #glob then c, nxt = char_at(glob, nxt) end
+    local hi, after = nil, nil
+    if glob:sub(nxt, nxt) == "-" then hi, after = char_at(glob, nxt + 1) end
+    if hi and hi ~= "" and hi ~= "]" and #c == 1 and #hi == 1 then
       set = set + R(c .. hi)
-      i = i + 3
+      i = after
     else
-      set = set + S(c)
-      i = i + 1
+      set = set + P(c)
+      i = nxt
     end
     first = false
   end
@@ -60,8 +70,9 @@ local function tokens(glob)
       if not set then return nil, ("bad glob %q: [ without ]"):format(glob) end
       out[#out + 1] = { kind = "set", p = set }; i = after
     else
-      if c == "\\" and i < #glob then i = i + 1; c = glob:sub(i, i) end
-      out[#out + 1] = { kind = "lit", p = P(c) }; i = i + 1
+      if c == "\\" and i < #glob then i = i + 1 end
+      local ch, nxt = char_at(glob, i)
+      out[#out + 1] = { kind = "lit", p = P(ch) }; i = nxt
     end
   end
   return out
@@ -76,7 +87,7 @@ local function compile(list)
     if t.kind == "lit" or t.kind == "set" then
       acc = t.p * rest
     elseif t.kind == "one" then
-      acc = ANY_BUT_SLASH * rest
+      acc = ONE_CHAR * rest
     elseif t.kind == "star" then
       acc = P { rest + ANY_BUT_SLASH * V(1) }
     elseif t.kind == "dirs" then
@@ -101,11 +112,13 @@ function M.compile(glob)
   return function(path) return pattern:match(path:match("[^/]*$")) ~= nil end
 end
 
---- A filter from lists of include and exclude globs: a path passes when it
---- matches an include glob and no exclude glob.  Returns nil and a message
---- for a malformed glob.
+--- A filter from lists of include and exclude globs: keep(path) is true when
+--- path matches an include glob and no exclude glob; prune(dir) is true when
+--- an exclude glob `X/**` drops everything under dir (X matches dir), so the
+--- directory need not be read at all.  Returns nil and a message for a
+--- malformed glob.
 function M.filter(includes, excludes)
-  local inc, exc = {}, {}
+  local inc, exc, whole = {}, {}, {}
   for _, pair in ipairs { { includes, inc }, { excludes, exc } } do
     for i, g in ipairs(pair[1]) do
       local f, err = M.compile(g)
@@ -113,17 +126,18 @@ function M.filter(includes, excludes)
       pair[2][i] = f
     end
   end
-  return function(path)
-    local ok = false
-    for _, f in ipairs(inc) do
-      if f(path) then ok = true; break end
-    end
-    if not ok then return false end
-    for _, f in ipairs(exc) do
-      if f(path) then return false end
-    end
-    return true
+  for _, g in ipairs(excludes) do
+    local dir = g:match("^(.+)/%*%*$")
+    if dir then whole[#whole + 1] = assert(M.compile(dir)) end
   end
+  local function any(list, path)
+    for _, f in ipairs(list) do
+      if f(path) then return true end
+    end
+    return false
+  end
+  return function(path) return any(inc, path) and not any(exc, path) end,
+    function(dir) return any(whole, dir) end
 end
 
 return M

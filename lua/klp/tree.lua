@@ -6,8 +6,8 @@
 --
 -- Objects pair by path relative to their tree root.  Byte-identical pairs are
 -- only listed; the others are correlated with the policy in worker processes
--- (core.run_jobs) and come back as plain records, so that a crash in one
--- object costs that object only.
+-- (core.run_jobs, even with one job) and come back as plain records, so that
+-- a crash in one object costs that object only.
 local lfs = require "lfs"
 local cjson = require "cjson"
 local core = require "klp.core"
@@ -31,12 +31,16 @@ local function join(root, rel)
 end
 
 -- Walks root depth first; calls add(rel) for every regular file (or symlink
--- to one) that keep(rel) accepts.  Symlinked directories are not entered, so
--- a link back up the tree cannot loop.  Returns true, or nil and a message.
-local function walk(root, rel, keep, add)
+-- to one) that keep(rel) accepts, and fail(rel, message) for a directory it
+-- cannot read.  Directories prune(rel) accepts are not entered, nor are
+-- symlinked ones, so that a link back up the tree cannot loop.
+local function walk(root, rel, filter, add, fail)
   local dir = join(root, rel)
   local ok, iter, state = pcall(lfs.dir, dir)
-  if not ok then return nil, ("%s: cannot read directory: %s"):format(dir, tostring(iter):gsub("^.-: ", "")) end
+  if not ok then
+    fail(rel, ("%s: cannot read directory: %s"):format(dir, tostring(iter):gsub("^.-: ", "")))
+    return
+  end
   local names = {}
   for name in iter, state do
     if name ~= "." and name ~= ".." then names[#names + 1] = name end
@@ -47,28 +51,28 @@ local function walk(root, rel, keep, add)
     local path = join(root, sub)
     local mode = lfs.symlinkattributes(path, "mode")
     if mode == "link" then mode = lfs.attributes(path, "mode") == "file" and "file" or "skip" end
-    if mode == "directory" then
-      local wok, err = walk(root, sub, keep, add)
-      if not wok then return nil, err end
-    elseif mode == "file" and keep(sub) then
+    if mode == "directory" and not filter.prune(sub) then
+      walk(root, sub, filter, add, fail)
+    elseif mode == "file" and filter.keep(sub) then
       add(sub)
     end
   end
-  return true
 end
 
---- The relative paths of the files under root that keep(rel) accepts, sorted
---- bytewise.  Returns nil and a message when root or a directory below it
---- cannot be read.
-function M.scan(root, keep)
+--- The relative paths of the files under root that filter.keep(rel)
+--- accepts, sorted bytewise, and the directories that could not be read
+--- ({path, error}); filter.prune(dir) skips whole directories.  Returns nil
+--- and a message when root itself is not a readable directory.
+function M.scan(root, filter)
   if lfs.attributes(root, "mode") ~= "directory" then
     return nil, root .. ": not a directory"
   end
-  local list = {}
-  local ok, err = walk(root, "", keep, function(rel) list[#list + 1] = rel end)
-  if not ok then return nil, err end
+  local list, errors = {}, {}
+  walk(root, "", filter, function(rel) list[#list + 1] = rel end,
+    function(rel, msg) errors[#errors + 1] = { path = rel, error = msg } end)
+  if errors[1] and errors[1].path == "" then return nil, errors[1].error end
   table.sort(list)
-  return list
+  return list, errors
 end
 
 --- Pairs two sorted path lists: returns both, orig_only, patched_only.
@@ -215,12 +219,13 @@ function M.compare(orig_root, patched_root, opts)
   opts = opts or {}
   local p, perr = policy.resolve(opts.policy)
   if not p then return nil, perr end
-  local keep, gerr = glob.filter(opts.include or M.DEFAULT_INCLUDE, opts.exclude or {})
-  if not keep then return nil, gerr end
-  local orig_list, oerr = M.scan(orig_root, keep)
-  if not orig_list then return nil, oerr end
-  local patched_list, perr2 = M.scan(patched_root, keep)
-  if not patched_list then return nil, perr2 end
+  local keep, prune = glob.filter(opts.include or M.DEFAULT_INCLUDE, opts.exclude or {})
+  if not keep then return nil, prune end
+  local filter = { keep = keep, prune = prune }
+  local orig_list, orig_errors = M.scan(orig_root, filter)
+  if not orig_list then return nil, orig_errors end
+  local patched_list, patched_errors = M.scan(patched_root, filter)
+  if not patched_list then return nil, patched_errors end
   local both, orig_only, patched_only = M.plan(orig_list, patched_list)
 
   -- Largest first, so that a big object (vmlinux.o) does not start last.
@@ -239,7 +244,7 @@ function M.compare(orig_root, patched_root, opts)
     json = opts.json, explain = opts.explain, vmlinux = opts.vmlinux,
   }
   local records, done = {}, 0
-  core.run_jobs(opts.jobs or core.cpu_count(), #order, function(i)
+  core.run_jobs(opts.jobs or math.min(core.cpu_count(), 1024), #order, function(i)
     local s = encode(compare_one(ctx, order[i]))
     account(size[order[i]])
     return s
@@ -260,6 +265,18 @@ function M.compare(orig_root, patched_root, opts)
     orig_root = orig_root, patched_root = patched_root, policy = p.name,
     objects = {}, identical = {}, orig_only = orig_only, patched_only = patched_only, skipped = {},
   }
+  -- Unreadable directories are errors of their own; what they hold is unknown.
+  local unreadable = {}
+  for _, errs in ipairs { orig_errors, patched_errors } do
+    for _, e in ipairs(errs) do
+      if not unreadable[e.path] then
+        unreadable[e.path] = true
+        records[e.path] = { path = e.path, status = "error", error = e.error }
+        both[#both + 1] = e.path
+      end
+    end
+  end
+  table.sort(both)
   for _, rel in ipairs(both) do
     local r = records[rel]
     if r.status == "identical" then
