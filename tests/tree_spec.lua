@@ -224,6 +224,16 @@ describe("klp.tree", function()
     os.execute("rm -rf " .. root)
   end)
 
+  it("keeps a file name with a newline on one line of the text report", function()
+    local root = "build/tree-odd"
+    assert.is_true(os.execute(cli.shell(("rm -rf %s && mkdir -p %s/o %s/p && cp %s/cases/gcc/chg_function.o %s/o/'a\nb.o' "
+      .. "&& cp %s/cases/gcc/chg_function.o %s/p/'a\nb.o'"):format(root, root, root, t.orig, root, t.patched, root))))
+    local r = cli.run { root .. "/o", root .. "/p" }
+    assert.matches("\na\\012b%.o: 3 pairs", r.stdout)
+    local doc = cjson.decode(cli.run({ "-f", "json", root .. "/o", root .. "/p" }).stdout)
+    assert.are.equal("a\nb.o", doc.objects[1].path)
+  end)
+
   it("plans pairs from two sorted path lists", function()
     local both, o, p = tree.plan({ "a", "b", "d" }, { "b", "c", "d", "e" })
     assert.are.same({ "b", "d" }, both)

@@ -119,7 +119,7 @@ end
 
 -- "[12/2000] drivers/net/foo.ko" on one self-erasing stderr line.
 local function progress_line(done, total, path)
-  io.stderr:write(("\r\27[K[%d/%d] %s"):format(done, total, path))
+  io.stderr:write(("\r\27[K[%d/%d] %s"):format(done, total, report.printable(path)))
   if done == total then io.stderr:write("\r\27[K") end
   io.stderr:flush()
 end

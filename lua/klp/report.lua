@@ -14,6 +14,12 @@ local function side_info(elf)
   }
 end
 
+--- s with control bytes written as \ooo, for one-line text output (a file
+--- name may hold a newline or a terminal escape).
+function M.printable(s)
+  return (s:gsub("%c", function(c) return ("\\%03o"):format(c:byte()) end))
+end
+
 --- JSON for a Lua value, the same on every run: object keys in sorted order
 --- (lua-cjson follows table order, which changes from process to process),
 --- an empty table as [] (Debian's lua-cjson 2.1.0 writes {}).

@@ -23,7 +23,7 @@ local function add_paths(out, title, list, st, kind)
   if #list == 0 then return end
   out[#out + 1] = ""
   out[#out + 1] = st("head", ("%s (%d):"):format(title, #list))
-  for _, rel in ipairs(list) do out[#out + 1] = "  " .. st(kind, rel) end
+  for _, rel in ipairs(list) do out[#out + 1] = "  " .. st(kind, report.printable(rel)) end
 end
 
 --- The text rollup: per compared object its counts and "to patch" list,
@@ -32,16 +32,17 @@ end
 function M.text(t, opts)
   local st = report.styler(opts and opts.colour)
   local out = {
-    ("orig:    %s"):format(t.orig_root),
-    ("patched: %s"):format(t.patched_root),
+    ("orig:    %s"):format(report.printable(t.orig_root)),
+    ("patched: %s"):format(report.printable(t.patched_root)),
     ("policy:  %s"):format(t.policy),
   }
   for _, obj in ipairs(t.objects) do
     out[#out + 1] = ""
+    local path = st("head", report.printable(obj.path))
     if obj.status == "error" then
-      out[#out + 1] = st("head", obj.path) .. ": " .. st("bad", "error: " .. obj.error)
+      out[#out + 1] = path .. ": " .. st("bad", "error: " .. report.printable(obj.error))
     else
-      out[#out + 1] = st("head", obj.path) .. ": " .. object_counts(obj)
+      out[#out + 1] = path .. ": " .. object_counts(obj)
       if obj.compares_content then
         for _, line in ipairs(report.change_lines(obj.changes, st, "  ")) do out[#out + 1] = line end
       else
