@@ -134,5 +134,8 @@ describe("--forecast", function()
     local two = cli.run { "--forecast", obj, obj }
     assert.are.equal(1, two.status)
     assert.matches("^klp: %-%-forecast takes one object and no other input", two.stderr)
+    local pol = cli.run { "--forecast", obj, "--policy", "strict" }
+    assert.are.equal(1, pol.status)
+    assert.matches("^klp: %-%-forecast takes one object and no other input", pol.stderr)
   end)
 end)

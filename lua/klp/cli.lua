@@ -87,7 +87,8 @@ local function misplaced(args, mode)
   local tree_only = #args.include > 0 or #args.exclude > 0 or args.jobs
   if mode ~= "tree" and tree_only then return "--jobs, --include and --exclude apply to tree mode (two directories)" end
   if mode == "tree" and #args.why > 0 then return "--why applies to one object pair, not to tree mode" end
-  if mode == "forecast" and (args.orig or args.vmlinux or args.explain or #args.why > 0) then
+  if mode == "forecast" and (args.orig or args.vmlinux or args.explain or #args.why > 0
+      or args.policy ~= "default") then
     return "--forecast takes one object and no other input (see klp --help)"
   end
 end
