@@ -9,22 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "lcore.h"
-
-/* Writes all of buf to fd; returns 0 or -1 with errno set. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Checks that the value at idx is a string or an array of strings, so that
  * nothing can raise an error once files are open. */
@@ -47,13 +33,13 @@ static int write_chunks(lua_State *L, int idx, int fd)
 	size_t len;
 	if (lua_type(L, idx) == LUA_TSTRING) {
 		const char *data = lua_tolstring(L, idx, &len);
-		return write_all(fd, data, len);
+		return klp_write_all(fd, data, len);
 	}
 	lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, idx, i);
 		const char *data = lua_tolstring(L, -1, &len);
-		int rc = write_all(fd, data, len);
+		int rc = klp_write_all(fd, data, len);
 		lua_pop(L, 1);
 		if (rc != 0)
 			return -1;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "lcore.h"
 
 #define KLP_POOL_MT "klp.pool"
@@ -39,37 +40,6 @@ typedef struct pool {
 /* A result travels as a header, a one-byte ok flag and a 64-bit length in
  * host order (packed: no padding byte goes down the pipe), then the bytes. */
 enum { HEAD_SIZE = 1 + sizeof(uint64_t) };
-
-/* Reads exactly len bytes; returns 1, 0 at end of file, -1 on error. */
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 0 : -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 1;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void close_fd(int *fd)
 {
@@ -103,7 +73,7 @@ static _Noreturn void worker_main(lua_State *L, int job_idx, int in_fd, int out_
 	signal(SIGPIPE, SIG_DFL);
 	for (;;) {
 		lua_Integer number;
-		if (read_full(in_fd, &number, sizeof number) != 1)
+		if (klp_read_full(in_fd, &number, sizeof number) != 1)
 			_exit(0);
 		unsigned char head[HEAD_SIZE];
 		head[0] = (unsigned char)call_job(L, job_idx, number);
@@ -111,7 +81,7 @@ static _Noreturn void worker_main(lua_State *L, int job_idx, int in_fd, int out_
 		const char *s = lua_tolstring(L, -1, &len);
 		uint64_t len64 = len;
 		memcpy(head + 1, &len64, sizeof len64);
-		if (write_full(out_fd, head, sizeof head) != 0 || write_full(out_fd, s, len) != 0)
+		if (klp_write_all(out_fd, head, sizeof head) != 0 || klp_write_all(out_fd, s, len) != 0)
 			_exit(1);
 		lua_pop(L, 1);
 		fflush(NULL); /* what the job printed: _exit does not flush */
@@ -230,7 +200,7 @@ static void collect(lua_State *L, worker *w, int done_idx)
 	unsigned char head[HEAD_SIZE];
 	uint64_t len = 0;
 	lua_Integer job = w->job;
-	int rc = read_full(w->from_fd, head, sizeof head);
+	int rc = klp_read_full(w->from_fd, head, sizeof head);
 	int ok = rc == 1 && head[0];
 	if (rc == 1) {
 		memcpy(&len, head + 1, sizeof len);
@@ -240,7 +210,7 @@ static void collect(lua_State *L, worker *w, int done_idx)
 	if (rc == 1) {
 		luaL_Buffer b;
 		char *buf = luaL_buffinitsize(L, &b, (size_t)len);
-		rc = read_full(w->from_fd, buf, (size_t)len);
+		rc = klp_read_full(w->from_fd, buf, (size_t)len);
 		luaL_pushresultsize(&b, rc == 1 ? (size_t)len : 0);
 		if (rc != 1)
 			lua_pop(L, 1);
@@ -266,7 +236,7 @@ static int dispatch(lua_State *L, pool *p, worker *w, int job_idx, lua_Integer n
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (w->pid == 0 && spawn(L, p, w, job_idx) != 0)
 			return -1;
-		if (write_full(w->to_fd, &number, sizeof number) == 0) {
+		if (klp_write_all(w->to_fd, &number, sizeof number) == 0) {
 			w->job = number;
 			return 0;
 		}

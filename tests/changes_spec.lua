@@ -95,11 +95,7 @@ describe("sympos", function()
     local o, p = fixtures.pair("two_files_statics", "gcc")
     -- The image links b.c first, so b.c's helper comes first in kallsyms,
     -- while orig.o lists a.c's first.
-    local src = {}
-    for _, f in ipairs { "a.c", "b.c" } do src[f] = cli.slurp("tests/fixtures/two_files_statics/orig/" .. f) end
-    local ba = B.link("build/changes", "ba", src, { "b.c", "a.c" })
-    local image = B.build("build/changes", "build/changes/vmlinux-ba", { ba },
-      "ld.lld-19 --unresolved-symbols=ignore-all -e a_entry -o $OUT " .. ba)
+    local image = B.two_files_image_b_first()
     local r = cli.run { "--vmlinux", image, o, p }
     assert.are.equal(0, r.status, r.stderr)
     assert.matches("sympos from kallsyms order of " .. image:gsub("%p", "%%%0"), r.stdout)

@@ -263,11 +263,7 @@ describe("tree mode with --vmlinux", function()
     local fixtures = require "helpers.fixtures"
     local B = require "helpers.build"
     local o, p = fixtures.pair("two_files_statics", "gcc")
-    local src = {}
-    for _, f in ipairs { "a.c", "b.c" } do src[f] = cli.slurp("tests/fixtures/two_files_statics/orig/" .. f) end
-    local ba = B.link("build/changes", "ba", src, { "b.c", "a.c" })
-    local image = B.build("build/changes", "build/changes/vmlinux-ba", { ba },
-      "ld.lld-19 --unresolved-symbols=ignore-all -e a_entry -o $OUT " .. ba)
+    local image = B.two_files_image_b_first()
     local root = "build/tree-vmlinux"
     assert.is_true(os.execute(cli.shell(("rm -rf %s && mkdir -p %s/orig/sub %s/patched/sub"):format(root, root, root))))
     for _, rel in ipairs { "vmlinux.o", "sub/other.o" } do
