@@ -401,6 +401,7 @@ kelf *kelf_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	k->fd = -1;
+	k->shared_text = -1;
 	loader ld = { .k = k, .err = err, .errlen = errlen };
 	k->path = strdup(path);
 	if (!k->path) {
@@ -423,6 +424,7 @@ void kelf_release_file(kelf *k)
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
+	k->shared_text = -1;
 }
 
 void kelf_close(kelf *k)
@@ -512,11 +514,9 @@ const char *kelf_etype_name(unsigned et)
 	}
 }
 
-/* The number of functions that share their section with a function at
- * another address (an object built without -ffunction-sections); -1 when
- * out of memory.  Calls between such functions are resolved by the
- * assembler, without relocations. */
-long kelf_shared_text_functions(const kelf *k)
+/* Counts the functions that share their section with a function at another
+ * address; -1 when out of memory. */
+static long count_shared_text(const kelf *k)
 {
 	if (k->nsections == 0)
 		return 0;
@@ -550,4 +550,15 @@ long kelf_shared_text_functions(const kelf *k)
 		}
 	}
 	return 0;
+}
+
+/* The number of functions that share their section with a function at
+ * another address (an object built without -ffunction-sections), counted
+ * once; -1 when out of memory.  Calls between such functions are resolved by
+ * the assembler, without relocations. */
+long kelf_shared_text_functions(kelf *k)
+{
+	if (k->shared_text < 0)
+		k->shared_text = count_shared_text(k);
+	return k->shared_text;
 }

@@ -65,6 +65,7 @@ typedef struct kelf {
 	size_t nrelocs;
 	size_t *reloc_start;
 	const unsigned char **bytes;  /* per section, filled by kelf_section_bytes */
+	long shared_text;  /* kelf_shared_text_functions, once known (-1 before) */
 } kelf;
 
 /* Opens and validates PATH.  On failure returns NULL and writes a one-line
@@ -87,7 +88,7 @@ const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);
 
 /* Functions sharing their section with a function at another address
  * (no -ffunction-sections); -1 when out of memory. */
-long kelf_shared_text_functions(const kelf *k);
+long kelf_shared_text_functions(kelf *k);
 
 const char *kelf_type_name(unsigned stt);
 const char *kelf_bind_name(unsigned stb);
