@@ -52,18 +52,7 @@ function M.link(dir, name, sources, order)
       ("cd %s && gcc -O2 -ffunction-sections -fdata-sections -c %s -o %s/$OUT"):format(cli.quote(srcdir),
         base, cli.quote(M.ROOT)))
   end
-  --- A linked image (vmlinux-like) of the two_files_statics sources that
---- links b.c before a.c, so that kallsyms order differs from the orig
---- object's symtab order.  Returns its path.
-function M.two_files_image_b_first()
-  local src = {}
-  for _, f in ipairs { "a.c", "b.c" } do src[f] = cli.slurp("tests/fixtures/two_files_statics/orig/" .. f) end
-  local ba = M.link("build/changes", "ba", src, { "b.c", "a.c" })
-  return M.build("build/changes", "build/changes/vmlinux-ba", { ba },
-    "ld.lld-19 --unresolved-symbols=ignore-all -e a_entry -o $OUT " .. ba)
-end
-
-return M.build(dir, ("%s/%s.o"):format(dir, name), objs, "ld -r -o $OUT " .. table.concat(objs, " "))
+  return M.build(dir, ("%s/%s.o"):format(dir, name), objs, "ld -r -o $OUT " .. table.concat(objs, " "))
 end
 
 --- A linked image (vmlinux-like) of the two_files_statics sources that
