@@ -64,11 +64,11 @@ for orig in build/targets/*-orig.o build/targets/*-orig.elf; do
 	run "$tag.json" --format json --explain "$orig" "$patched"
 done
 
-for name in full 130k; do
-	orig=build/bench/$name-orig.o
+for pair in full 130k; do
+	orig=build/bench/$pair-orig.o
 	[ -f "$orig" ] || continue
-	run "bench_$name.text" "$orig" "build/bench/$name-patched.o"
-	run "bench_$name.json" --format json "$orig" "build/bench/$name-patched.o"
+	run "bench_$pair.text" "$orig" "build/bench/$pair-patched.o"
+	run "bench_$pair.json" --format json "$orig" "build/bench/$pair-patched.o"
 done
 
 # One tree of every fixture pair (gcc and clang side by side).
