@@ -30,7 +30,7 @@ build = {
   modules = {
     ["klp.core"] = {
       sources = {
-        "src/analyse.c", "src/corr.c", "src/exclude.c", "src/digest.c", "src/forbid.c", "src/group.c", "src/index.c",
+        "src/analyse.c", "src/corr.c", "src/evidence.c", "src/exclude.c", "src/digest.c", "src/forbid.c", "src/group.c", "src/index.c",
         "src/kelf.c", "src/reloc.c", "src/use.c",
         "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lnames.c", "src/lutil.c", "src/lwork.c", "src/pass.c",
         "src/trace.c",

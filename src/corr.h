@@ -14,6 +14,7 @@
 
 #include <elf.h>
 
+#include "evidence.h"
 #include "kelf.h"
 
 enum { CORR_ORIG = 0, CORR_PATCHED = 1 };
@@ -28,35 +29,6 @@ enum {
 	CS_WATCHED = 1u << 3,    /* passes record what they see of it (corr_watch) */
 	CS_DIGEST = 1u << 4,     /* digest holds a content digest */
 };
-
-/* What made a pair, beyond the pass that made it. */
-typedef enum corr_evidence {
-	EV_UNIQUE,      /* the only candidate on both sides */
-	EV_TU,          /* the translation-unit map singled it out */
-	EV_SIZE,        /* equal size singled it out */
-	EV_BIND,        /* equal binding singled it out */
-	EV_SCOPE,       /* equal TU-localness (local or .llvm.) singled it out */
-	EV_FILE,        /* the strict same-file test singled it out */
-	EV_LLVM,        /* equal .llvm.-ness singled it out */
-	EV_DIGEST,      /* equal content digest singled it out */
-	EV_USE,         /* the twin of a function using it uses it at the same place */
-	EV_POSITIONAL,  /* tie broken by position among equal counts */
-	EV_FIRST,       /* first candidate in symtab order (greedy passes) */
-	EV_EXPLICIT,    /* paired by a caller (policy or custom pass) */
-	EV_COUNT
-} corr_evidence;
-
-/* Evidence a pass may use to split a group that is not one-to-one. */
-typedef enum corr_refine {
-	REFINE_TU,      /* the TU map links them */
-	REFINE_SIZE,    /* equal non-zero st_size */
-	REFINE_BIND,    /* equal binding */
-	REFINE_SCOPE,   /* both TU-local (LOCAL or .llvm.) or both not */
-	REFINE_FILE,    /* both .llvm., both without FILE, or twin FILEs */
-	REFINE_LLVM,    /* both .llvm. or both not */
-	REFINE_DIGEST,  /* equal content digest */
-	REFINE_COUNT
-} corr_refine;
 
 /* Which string a pass groups by. */
 typedef enum corr_keysel { KEY_NAME, KEY_KEY } corr_keysel;
@@ -87,16 +59,6 @@ typedef struct corr_pass {
 	size_t nposmatch;        /* positional candidates must agree on these */
 	corr_refine posmatch[CORR_MAX_REFINE];
 } corr_pass;
-
-/* Why a watched symbol did or did not pair in one run of a pass. */
-typedef enum corr_outcome {
-	OUT_PAIRED,      /* paired by this pass */
-	OUT_TIED,        /* candidates, but nothing singled one out */
-	OUT_NO_CANDIDATE,/* nothing on the other side shared its group */
-	OUT_FILTERED,    /* the pass does not consider symbols like it */
-	OUT_GUARDED,     /* numbered, and its key group changed */
-	OUT_COUNT
-} corr_outcome;
 
 /* One observation of a watched symbol by a pass (for --why). */
 typedef struct corr_event {
@@ -312,11 +274,6 @@ long corr_pair_by_use(corr *c, uint16_t rule);
 int corr_same_named(corr *c, int side, uint32_t i, int by_address, uint32_t *rank, uint32_t *count);
 
 /* A pair's status. */
-typedef enum corr_status { ST_SAME, ST_CHANGED, ST_UNKNOWN } corr_status;
 corr_status corr_pair_status(const corr *c, uint32_t orig);
-const char *corr_status_name(corr_status st);
-
-const char *corr_evidence_name(corr_evidence ev);
-const char *corr_outcome_name(corr_outcome out);
 
 #endif

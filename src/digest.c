@@ -381,9 +381,3 @@ corr_status corr_pair_status(const corr *c, uint32_t orig)
 		return ST_UNKNOWN;
 	return a->digest == b->digest ? ST_SAME : ST_CHANGED;
 }
-
-const char *corr_status_name(corr_status st)
-{
-	static const char *const names[] = { "same", "changed", "unknown" };
-	return names[st];
-}

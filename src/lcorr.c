@@ -110,8 +110,32 @@ typedef struct keyfn_call {
 	corr *c;
 } keyfn_call;
 
-/* Calls the Lua key function for one name; on a Lua error leaves the message
- * on the stack and returns 1 (raised once the engine has cleaned up). */
+/* Reads field `what` of the key table at the top of the stack: nil, false or
+ * a string without NUL bytes.  On a bad value, pushes a message and
+ * returns non-zero. */
+static int key_field(lua_State *L, const char *what, const char *name, const char **str, size_t *len)
+{
+	*str = NULL;
+	*len = 0;
+	int t = lua_getfield(L, -1, what);
+	const char *problem = NULL;
+	if (t == LUA_TSTRING) {
+		*str = lua_tolstring(L, -1, len);
+		if (strlen(*str) != *len)
+			problem = "string with a NUL byte";
+	} else if (t != LUA_TNIL && !(t == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+		problem = luaL_typename(L, -1);
+	}
+	lua_pop(L, 1); /* the string stays alive in the table */
+	if (problem)
+		lua_pushfstring(L, "key function returned a %s as %s for '%s'", problem, what, name);
+	return problem != NULL;
+}
+
+/* Calls the Lua key function for one name.  It returns nil (the name is its
+ * own key) or a table {key =, base =, tu =, numbered =, excluded =}.  On a Lua
+ * error leaves the message on the stack and returns 1 (raised once the engine
+ * has cleaned up). */
 static int call_keyfn(void *ud, const char *name, size_t len, unsigned stt, corr_keyresult *r)
 {
 	keyfn_call *k = ud;
@@ -119,41 +143,40 @@ static int call_keyfn(void *ud, const char *name, size_t len, unsigned stt, corr
 	lua_pushvalue(L, k->fn);
 	lua_pushlstring(L, name, len);
 	lua_pushstring(L, kelf_type_name(stt));
-	if (lua_pcall(L, 2, 5, 0) != LUA_OK)
+	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
 		return 1;
-	static const char *const what[] = { "key", "base", "tu" };
-	const char **str[] = { &r->key, &r->base, &r->tu };
-	size_t *lens[] = { &r->key_len, &r->base_len, &r->tu_len };
-	for (int i = 0; i < 3; i++) {
-		int idx = -5 + i;
-		*str[i] = NULL;
-		*lens[i] = 0;
-		if (lua_isnil(L, idx))
-			continue;
-		const char *problem = lua_type(L, idx) != LUA_TSTRING ? luaL_typename(L, idx) : NULL;
-		if (!problem) {
-			*str[i] = lua_tolstring(L, idx, lens[i]);
-			if (strlen(*str[i]) != *lens[i])
-				problem = "string with a NUL byte";
-		}
-		if (problem) {
-			lua_pushfstring(L, "key function returned a %s as %s for '%s'", problem, what[i], name);
-			lua_replace(L, -6); /* the message replaces the first result ... */
-			lua_pop(L, 4);      /* ... and the others go */
-			return 1;
-		}
+	memset(r, 0, sizeof *r);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
 	}
-	r->numbered = lua_toboolean(L, -2);
+	if (!lua_istable(L, -1)) {
+		const char *what = luaL_typename(L, -1);
+		lua_pop(L, 1);
+		lua_pushfstring(L, "key function returned a %s for '%s' (a table {key =, base =, tu =, numbered =, "
+				   "excluded =} or nil expected)", what, name);
+		return 1;
+	}
+	if (key_field(L, "key", name, &r->key, &r->key_len) || key_field(L, "base", name, &r->base, &r->base_len) ||
+	    key_field(L, "tu", name, &r->tu, &r->tu_len)) {
+		lua_remove(L, -2); /* the message replaces the table */
+		return 1;
+	}
+	lua_getfield(L, -1, "numbered");
+	r->numbered = lua_toboolean(L, -1);
+	lua_getfield(L, -2, "excluded");
 	r->excluded = lua_toboolean(L, -1);
+	lua_pop(L, 2);
 	int rc = corr_own_key(k->c, r);
-	lua_pop(L, 5);
+	lua_pop(L, 1);
 	return rc;
 }
 
 /* corr:assign_keys(keyfn, {contains = {...}, prefixes = {...}})
  * Calls keyfn(name, type) once per distinct name and type that contains one of the strings
- * or starts with one of the prefixes; keyfn returns key, base, tu, numbered,
- * excluded (nil key/base: unchanged).  Other symbols keep their name as key. */
+ * or starts with one of the prefixes; keyfn returns nil (unchanged) or
+ * {key =, base =, tu =, numbered =, excluded =} (nil key/base: unchanged).
+ * Other symbols keep their name as key. */
 static int klp_correlator_assign_keys(lua_State *L)
 {
 	corr *c = check_corr(L, 1);
@@ -264,7 +287,6 @@ static int get_bool(lua_State *L, int t, const char *field)
 /* Reads t[field], a list of refinement names, into v; returns the count. */
 static size_t check_refines(lua_State *L, int t, const char *field, corr_refine *v)
 {
-	static const char *const refines[] = { "tu", "size", "bind", "scope", "file", "llvm", "digest", NULL };
 	lua_getfield(L, t, field);
 	size_t n = 0;
 	if (!lua_isnil(L, -1)) {
@@ -274,7 +296,7 @@ static size_t check_refines(lua_State *L, int t, const char *field, corr_refine 
 			luaL_error(L, "pass field '%s': at most %d refinements", field, CORR_MAX_REFINE);
 		for (size_t i = 0; i < n; i++) {
 			lua_rawgeti(L, -1, (lua_Integer)i + 1);
-			v[i] = (corr_refine)luaL_checkoption(L, -1, NULL, refines);
+			v[i] = (corr_refine)luaL_checkoption(L, -1, NULL, corr_refine_names);
 			lua_pop(L, 1);
 		}
 	}
@@ -398,6 +420,16 @@ static int klp_correlator_key(lua_State *L)
 	lua_pushboolean(L, cs->flags & CS_NUMBERED);
 	lua_pushboolean(L, cs->flags & CS_EXCLUDED);
 	return 5;
+}
+
+/* corr:eligible(side, i) -> whether the symbol takes part in correlation
+ * (not the null symbol, not excluded, not a FILE or SECTION symbol) */
+static int klp_correlator_eligible(lua_State *L)
+{
+	corr *c = check_corr(L, 1);
+	int s = check_side(L, 2);
+	lua_pushboolean(L, corr_eligible(c, s, check_index(L, 3, c, s)));
+	return 1;
 }
 
 /* corr:candidates(side, i) -> array of indices on the other side */
@@ -1028,6 +1060,20 @@ static int klp_correlator_elf(lua_State *L)
 	return 1;
 }
 
+/* Pushes klp.core.evidence: {{name =, sentence =}, ...} in evidence.h order. */
+static void push_evidence(lua_State *L)
+{
+	lua_createtable(L, EV_COUNT, 0);
+	for (int ev = 0; ev < EV_COUNT; ev++) {
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, corr_evidence_name((corr_evidence)ev));
+		lua_setfield(L, -2, "name");
+		lua_pushstring(L, corr_evidence_sentence((corr_evidence)ev));
+		lua_setfield(L, -2, "sentence");
+		lua_rawseti(L, -2, ev + 1);
+	}
+}
+
 void klp_open_correlator(lua_State *L)
 {
 	static const luaL_Reg methods[] = {
@@ -1040,6 +1086,7 @@ void klp_open_correlator(lua_State *L)
 		{ "twin", klp_correlator_twin },
 		{ "how", klp_correlator_how },
 		{ "key", klp_correlator_key },
+		{ "eligible", klp_correlator_eligible },
 		{ "candidates", klp_correlator_candidates },
 		{ "pairs", klp_correlator_pairs },
 		{ "unpaired", klp_correlator_unpaired },
@@ -1072,4 +1119,6 @@ void klp_open_correlator(lua_State *L)
 	lua_pop(L, 1);
 	lua_pushcfunction(L, klp_correlator_new);
 	lua_setfield(L, -2, "correlator");
+	push_evidence(L);
+	lua_setfield(L, -2, "evidence");
 }

@@ -204,13 +204,6 @@ static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy
 	}
 }
 
-static corr_evidence refine_evidence(corr_refine r)
-{
-	static const corr_evidence ev[REFINE_COUNT] = { EV_TU, EV_SIZE, EV_BIND, EV_SCOPE, EV_FILE, EV_LLVM,
-							EV_DIGEST };
-	return ev[r];
-}
-
 /* The constraint every pair of a pass must meet: FILE mode and forbidden pairs. */
 static int base_match(const corr *c, const corr_pass *p, uint32_t a, uint32_t b)
 {
@@ -334,7 +327,7 @@ static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, u
 		return 0;
 	long made = pair_mutual(c, p, -1, EV_UNIQUE, a, na, b, nb);
 	for (size_t r = 0; r < p->nrefine; r++)
-		made += pair_mutual(c, p, (long)r, refine_evidence(p->refine[r]), a, na, b, nb);
+		made += pair_mutual(c, p, (long)r, corr_refine_evidence(p->refine[r]), a, na, b, nb);
 	if (p->greedy)
 		made += pair_greedy(c, p, a, na, b, nb);
 	if (p->positional)
@@ -467,18 +460,4 @@ int corr_pair(corr *c, uint32_t a, uint32_t b, uint16_t rule, corr_evidence ev)
 		learn_units(c, a, b);
 	c->analysed = 0;
 	return 0;
-}
-
-const char *corr_outcome_name(corr_outcome out)
-{
-	static const char *const names[OUT_COUNT] = { "paired", "tied", "no candidate", "filtered",
-						      "guarded" };
-	return out < OUT_COUNT ? names[out] : "unknown";
-}
-
-const char *corr_evidence_name(corr_evidence ev)
-{
-	static const char *const names[EV_COUNT] = { "unique", "tu", "size", "bind", "scope", "file",
-						     "llvm", "digest", "use", "positional", "first", "explicit" };
-	return ev < EV_COUNT ? names[ev] : "unknown";
 }

@@ -24,12 +24,12 @@ describe("suffix rules", function()
       remove_suffixes = { "isra" },
     }
     local key = p.keyer.key
-    assert.are.equal("foo", (key("foo.klpdup")))
-    assert.is_true(select(5, key("foo.klp_tmp")))
-    assert.are.equal("foo.specialize", (key("foo.specialize.3")))
+    assert.are.equal("foo", key("foo.klpdup").key)
+    assert.is_true(key("foo.klp_tmp").excluded)
+    assert.are.equal("foo.specialize", key("foo.specialize.3").key)
     -- Without its rule, .isra is part of the base; only the counter goes.
-    local k, base = key("foo.isra.0")
-    assert.are.same({ "foo.isra", nil }, { k, base })
+    local r = key("foo.isra.0")
+    assert.are.same({ "foo.isra", nil }, { r.key, r.base })
   end)
 
   it("change how fixtures correlate: without the constprop rule, mix.constprop.0 is not mix's clone", function()

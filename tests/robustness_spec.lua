@@ -40,7 +40,7 @@ describe("key functions", function()
   it("may not return strings with NUL bytes", function()
     local c = core.correlator(assert(core.open(o_path)), assert(core.open(p_path)))
     assert.error_matches(function()
-      c:assign_keys(function() return nil, nil, "a\0b" end, { contains = { "" }, prefixes = {} })
+      c:assign_keys(function() return { tu = "a\0b" } end, { contains = { "" }, prefixes = {} })
     end, "key function returned a string with a NUL byte as tu")
   end)
 end)
@@ -55,7 +55,7 @@ describe("analysis", function()
       return n
     end
     local before = candidates()
-    c:assign_keys(function() return "same" end, { contains = { "" }, prefixes = {} })
+    c:assign_keys(function() return { key = "same" } end, { contains = { "" }, prefixes = {} })
     assert.is_true(candidates() > before)
     c:run { rule = "exact", key = "name" }
     local s1 = c:summary()

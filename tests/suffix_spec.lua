@@ -5,8 +5,8 @@ local keyer = suffix.compile()
 
 -- key, base, tu, numbered, excluded with nil key/base spelled out.
 local function key(name)
-  local k, b, tu, numbered, excluded = keyer.key(name)
-  return { k or name, b or k or name, tu or false, numbered, excluded }
+  local r = keyer.key(name) or {}
+  return { r.key or name, r.base or r.key or name, r.tu or false, r.numbered or false, r.excluded or false }
 end
 
 describe("default suffix rules", function()

@@ -68,7 +68,8 @@ local function static_pattern(names)
 end
 
 --- Compiles suffix and base rules into a keyer:
---- keyer.key(name) -> key|nil, base|nil, tu|nil, numbered, excluded
+--- keyer.key(name) -> nil (the name is its own key) or {key =, base =, tu =,
+---                    numbered =, excluded =} (nil key: the name; nil base: the key)
 --- keyer.triggers  -> {contains = {...}, prefixes = {...}}: names matching none
 ---                    of these keep their name as key and are never passed to key().
 function M.compile(suffixes, bases)
@@ -114,11 +115,17 @@ function M.compile(suffixes, bases)
     return base, numbered, false
   end
 
+  -- The key table of a name, or nil when the name is its own key.
+  local function result(name, key, base, tu, numbered, excluded)
+    if key == name and not base and not tu and not numbered and not excluded then return nil end
+    return { key = key ~= name and key or nil, base = base, tu = tu, numbered = numbered, excluded = excluded }
+  end
+
   -- Folds the (action, kind, value) triples after the base into a key.
   local function assemble(name, base, ...)
     if not base then
       local b, numbered, excluded = rebase(name, false)
-      return b ~= name and b or nil, nil, nil, numbered, excluded
+      return result(name, b, nil, nil, numbered, excluded)
     end
     local clones, tu, numbered, dropped = "", nil, false, false
     local n = select("#", ...)
@@ -138,8 +145,7 @@ function M.compile(suffixes, bases)
     local excluded
     base, numbered, excluded = rebase(base, numbered)
     excluded = excluded or dropped
-    local key = base .. clones
-    return key ~= name and key or nil, clones ~= "" and base or nil, tu, numbered, excluded
+    return result(name, base .. clones, clones ~= "" and base or nil, tu, numbered, excluded)
   end
 
   local keyer = {

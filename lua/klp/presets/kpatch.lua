@@ -14,13 +14,13 @@ local function key(name, stype)
   local stem = name:match("^(.-)%.%d+$") or name
   local var = stem:match("^[^.]+%.([^.]+)$") or stem
   local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
-  if name:find(".str1.", 1, true) then return nil, nil, nil, false, excluded end
+  if name:find(".str1.", 1, true) then return { excluded = excluded } end
   if name:sub(1, 12) == "__UNIQUE_ID_" or name:find("__UNIQUE_ID_ddebug", 1, true) then
     local k = stem:gsub("%d+", "#", 1)
-    return k, nil, nil, k ~= name, excluded
+    return { key = k, numbered = k ~= name, excluded = excluded }
   end
   local k = stem:gsub("%.%d+", ".#")
-  return k ~= name and k or nil, nil, nil, k ~= name, excluded
+  return { key = k ~= name and k or nil, numbered = k ~= name, excluded = excluded }
 end
 
 return {

@@ -25,16 +25,16 @@ local function key(name, stype)
   stem = name:match("^(.-)%.%d+$") or name
   var = stem:match("^[^.]+%.([^.]+)$") or stem
   local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
-  if stype ~= "func" and stype ~= "object" then return nil, nil, nil, false, excluded end
+  if stype ~= "func" and stype ~= "object" then return { excluded = excluded } end
   local cut = name:find(".llvm.", 1, true)
-  if cut then return name:sub(1, cut - 1), nil, name:sub(cut + 6), false, excluded end
+  if cut then return { key = name:sub(1, cut - 1), tu = name:sub(cut + 6), excluded = excluded } end
   if not (name:find(".", 1, true) or name:sub(1, 12) == "__UNIQUE_ID_") then
-    return nil, nil, nil, false, excluded
+    return { excluded = excluded }
   end
   base = name:gsub("[%d%._]+$", "")
   n = base ~= name
-  if base == "" then return nil, nil, nil, false, excluded end
-  return base, nil, nil, n, excluded
+  if base == "" then return { excluded = excluded } end
+  return { key = base, numbered = n, excluded = excluded }
 end
 
 return {
