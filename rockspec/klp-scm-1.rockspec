@@ -53,6 +53,7 @@ build = {
     ["klp.presets.strict"] = "lua/klp/presets/strict.lua",
     ["klp.report"] = "lua/klp/report.lua",
     ["klp.result"] = "lua/klp/result.lua",
+    ["klp.special"] = "lua/klp/special.lua",
     ["klp.suffix"] = "lua/klp/suffix.lua",
     ["klp.tree"] = "lua/klp/tree.lua",
     ["klp.tree_report"] = "lua/klp/tree_report.lua",
