@@ -42,6 +42,7 @@ build = {
     },
     klp = "lua/klp/init.lua",
     ["klp.cli"] = "lua/klp/cli.lua",
+    ["klp.engine"] = "lua/klp/engine.lua",
     ["klp.forecast"] = "lua/klp/forecast.lua",
     ["klp.forecast_report"] = "lua/klp/forecast_report.lua",
     ["klp.glob"] = "lua/klp/glob.lua",
