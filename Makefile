@@ -114,12 +114,15 @@ fuzz:
 fuzz-replay:
 	sh tests/fuzz/run.sh $(BUILD) replay
 
+# Every directory of lua/klp/ (presets/, report/, ...) is installed as it is.
+LUA_DIRS = $(sort $(patsubst lua/%/,%,$(dir $(wildcard lua/klp/*.lua lua/klp/*/*.lua))))
+
 install: $(MODULE)
-	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(LUA_LMOD)/klp $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_CMOD)/klp/core.so
-	install -d $(DESTDIR)$(LUA_LMOD)/klp/presets
-	install -m 644 lua/klp/*.lua $(DESTDIR)$(LUA_LMOD)/klp/
-	install -m 644 lua/klp/presets/*.lua $(DESTDIR)$(LUA_LMOD)/klp/presets/
+	for d in $(LUA_DIRS); do \
+	  install -d $(DESTDIR)$(LUA_LMOD)/$$d && install -m 644 lua/$$d/*.lua $(DESTDIR)$(LUA_LMOD)/$$d/ || exit 1; \
+	done
 	install -m 755 klp.lua $(DESTDIR)$(PREFIX)/bin/klp
 
 clean:

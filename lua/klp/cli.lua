@@ -131,7 +131,8 @@ local function run_tree(args)
   local t, err = tree.compare(args.orig, args.patched, {
     policy = args.policy, jobs = args.jobs,
     include = #args.include > 0 and args.include or nil, exclude = args.exclude,
-    json = args.format == "json", explain = args.explain, vmlinux = args.vmlinux,
+    document = args.format == "json" and function(res) return report.json(res, { explain = args.explain }) end or nil,
+    vmlinux = args.vmlinux,
     progress = core.isatty(io.stderr) and progress_line or nil,
   })
   if not t then return fail(err) end
