@@ -113,6 +113,47 @@ describe("sympos", function()
   end)
 end)
 
+describe("correlator:parent", function()
+  -- {child name -> parent name or false} for the named symbols of both sides.
+  local function parents(case, policy, names)
+    local r = C.fixture(case, "gcc", policy).result
+    local out = {}
+    for _, side in ipairs { "orig", "patched" } do
+      local elf = r[side]
+      for _, name in ipairs(names) do
+        for _, sym in ipairs(r:named(side, name)) do
+          if sym.name == name then
+            local i = r.correlator:parent(side, sym.index)
+            out[side .. ":" .. name] = i and elf:symbol(i).name or false
+          end
+        end
+      end
+    end
+    return out
+  end
+
+  it("gives a .cold child's function, on both sides, with the default policy", function()
+    assert.are.same({
+      ["orig:f.cold"] = "f", ["orig:g.cold"] = "g", ["orig:f"] = false,
+      ["patched:f.cold"] = "f", ["patched:g.cold"] = "g", ["patched:f"] = false,
+    }, parents("chg_cold", nil, { "f.cold", "g.cold", "f" }))
+    -- lookup is inlined everywhere: its .part clone has no function to belong to.
+    assert.are.same({
+      ["orig:check.cold"] = "check", ["orig:lookup.part.0"] = false,
+      ["patched:check.cold"] = "check", ["patched:lookup.part.0"] = false,
+    }, parents("gcc_clones", nil, { "check.cold", "lookup.part.0" }))
+  end)
+
+  it("follows the policy's children", function()
+    local none = { ["orig:f.cold"] = false, ["patched:f.cold"] = false }
+    assert.are.same(none, parents("chg_cold", { children = {} }, { "f.cold" }))
+    assert.are.same(none, parents("chg_cold", { children = { "part" } }, { "f.cold" }))
+    -- Without the link, f.cold is a changed function of its own and f is the same.
+    local got = changes("chg_cold", "gcc", { children = {} })
+    assert.are.same({ "f.cold" }, got.changed_functions)
+  end)
+end)
+
 describe("objects built without -ffunction-sections", function()
   -- first() calls last() across middle(), which grows: with every function in
   -- one .text, the assembler resolves that call without a relocation.
