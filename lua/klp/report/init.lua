@@ -8,30 +8,26 @@ local result = require "klp.result"
 local text = require "klp.report.text"
 local why = require "klp.report.why"
 
-return {
-  FORMAT = json.FORMAT,
-  CHANGE_KINDS = result.CHANGE_KINDS,
+local M = { FORMAT = json.FORMAT, CHANGE_KINDS = result.CHANGE_KINDS }
 
-  --- text(result, {colour = b, explain = b}) -> the text report.
-  text = text.text,
-  --- json(result, {explain = b}) -> the version-1 JSON document.
-  json = json.json,
-  --- json_chunks(result, opts) -> the same document as a list of strings.
-  json_chunks = json.json_chunks,
-  --- explain(result, orig_sym, patched_sym, rule, evidence) -> one sentence.
-  explain = text.explain,
-  --- why(result, names) -> what every pass did with those names' symbols.
-  why = why.why,
+-- The reports: text(result, {colour, explain}), json(result, {explain}) and
+-- json_chunks(result, opts) (the same document as a list of strings),
+-- explain(result, orig_sym, patched_sym, rule, evidence) (one sentence),
+-- why(result, names).
+M.text, M.explain = text.text, text.explain
+M.json, M.json_chunks = json.json, json.json_chunks
+M.why = why.why
 
-  --- encode(value) -> JSON with sorted keys, {} as [].
-  encode = json.encode,
-  --- printable(s) -> s with control bytes as \ooo.
-  printable = text.printable,
-  --- styler(colour) -> st(kind, s), ANSI or plain.
-  styler = text.styler,
-  --- change_line(row), change_lines(rows, st, indent): plain change rows as text.
-  change_line = text.change_line,
-  change_lines = text.change_lines,
-  --- change_rows(result) -> result:change_rows().
-  change_rows = function(res) return res:change_rows() end,
-}
+-- What other reports share: encode(value) (stable JSON), printable(s)
+-- (control bytes as \ooo), styler(colour), change_line(row) and
+-- change_lines(rows, st, indent) for result:change_rows().
+M.encode = json.encode
+M.printable, M.styler = text.printable, text.styler
+M.change_line, M.change_lines = text.change_line, text.change_lines
+
+--- The change lists as plain rows: result:change_rows().
+function M.change_rows(res)
+  return res:change_rows()
+end
+
+return M
