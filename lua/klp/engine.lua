@@ -51,12 +51,17 @@ local function find_one(p, c, side, spec)
 end
 
 -- Calls f(orig_index, patched_index, pair) for each pair of a list whose two
--- names are found; returns notes (what: "pair" or "never") for the others.
+-- names are found, and appends a note to notes for each other one (what:
+-- "pair" or "never").
 local function each_found(p, c, list, what, f, notes)
   for _, pair in ipairs(list or {}) do
     local a, na = find_one(p, c, "orig", pair[1])
     local b, nb = find_one(p, c, "patched", pair[2])
-    if a and b then f(a, b, pair) else notes[#notes + 1] = ("%s %s -> %s: %s"):format(what, pair[1], pair[2], na or nb) end
+    if a and b then
+      f(a, b, pair)
+    else
+      notes[#notes + 1] = ("%s %s -> %s: %s"):format(what, pair[1], pair[2], na or nb)
+    end
   end
 end
 
