@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "reloc.h"
 #include "target.h"
 
 /* Identity of a string: its text and the offset of the target within it. */

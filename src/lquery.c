@@ -11,6 +11,16 @@
 #include "sympos.h"
 #include "trace.h"
 
+/* Pushes an array of the n symbol indices v. */
+static void push_indices(lua_State *L, const uint32_t *v, size_t n)
+{
+	lua_createtable(L, (int)n, 0);
+	for (size_t k = 0; k < n; k++) {
+		lua_pushinteger(L, v[k]);
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+}
+
 /* corr:twin(side, i) -> index | nil */
 static int klp_correlator_twin(lua_State *L)
 {
@@ -76,11 +86,7 @@ static int klp_correlator_candidates(lua_State *L)
 	size_t n = corr_candidates(c, s, i, NULL, 0);
 	uint32_t *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
 	corr_candidates(c, s, i, v, n);
-	lua_createtable(L, (int)n, 0);
-	for (size_t k = 0; k < n; k++) {
-		lua_pushinteger(L, v[k]);
-		lua_rawseti(L, -2, (lua_Integer)k + 1);
-	}
+	push_indices(L, v, n);
 	return 1;
 }
 
@@ -150,11 +156,7 @@ static int klp_correlator_ambiguities(lua_State *L)
 		lua_setfield(L, -2, "side");
 		klp_set_int(L, "index", a->index);
 		klp_set_int(L, "ncandidates", a->total);
-		lua_createtable(L, (int)a->ncand, 0);
-		for (uint32_t k = 0; k < a->ncand; k++) {
-			lua_pushinteger(L, a->cand[k]);
-			lua_rawseti(L, -2, (lua_Integer)k + 1);
-		}
+		push_indices(L, a->cand, a->ncand);
 		lua_setfield(L, -2, "candidates");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -259,12 +261,7 @@ static int klp_correlator_trace(lua_State *L)
 			klp_set_int(L, "twin", e->twin);
 		}
 		klp_set_int(L, "ncandidates", e->ncand);
-		uint32_t keep = e->ncand < CORR_TRACE_CAND ? e->ncand : CORR_TRACE_CAND;
-		lua_createtable(L, (int)keep, 0);
-		for (uint32_t k = 0; k < keep; k++) {
-			lua_pushinteger(L, e->cand[k]);
-			lua_rawseti(L, -2, (lua_Integer)k + 1);
-		}
+		push_indices(L, e->cand, e->ncand < CORR_TRACE_CAND ? e->ncand : CORR_TRACE_CAND);
 		lua_setfield(L, -2, "candidates");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}

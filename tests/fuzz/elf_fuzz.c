@@ -30,6 +30,7 @@
 #include "hash.h"
 #include "kelf.h"
 #include "keys.h"
+#include "reloc.h"
 #include "pass.h"
 #include "sympos.h"
 #include "target.h"
