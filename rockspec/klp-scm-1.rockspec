@@ -30,10 +30,12 @@ build = {
   modules = {
     ["klp.core"] = {
       sources = {
-        "src/analyse.c", "src/corr.c", "src/evidence.c", "src/exclude.c", "src/digest.c", "src/forbid.c", "src/group.c", "src/index.c",
-        "src/kelf.c", "src/reloc.c", "src/use.c",
-        "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/lnames.c", "src/lutil.c", "src/lwork.c", "src/pass.c",
-        "src/trace.c",
+        "src/align.c", "src/analyse.c", "src/changes.c", "src/children.c", "src/corr.c", "src/digest.c",
+        "src/evidence.c", "src/exclude.c", "src/forbid.c", "src/group.c", "src/index.c", "src/kelf.c",
+        "src/keys.c", "src/pass.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
+        "src/use.c",
+        "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/ljson.c", "src/lnames.c", "src/lpass.c",
+        "src/lquery.c", "src/lutil.c", "src/lwork.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(LIBELF_INCDIR)" },

@@ -6,10 +6,12 @@
  * side's members of its group in its own FILE or without FILE (all of them
  * when it has no FILE itself).  Sorting each group by FILE makes those counts
  * linear, whatever the size of a group. */
+#include "analyse.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "corr.h"
+#include "forbid.h"
 #include "group.h"
 
 #define MAX_CAND 64
@@ -36,7 +38,7 @@ static int slot_cmp(const void *x, const void *y)
 }
 
 /* The unpaired symbols grouped by sel and sorted; NULL when out of memory. */
-static slot *unpaired_slots(const corr *c, corr_indexsel sel, size_t *n)
+static slot *unpaired_slots(const corr *c, corr_select sel, size_t *n)
 {
 	size_t total = c->side[0].k->nsymbols + c->side[1].k->nsymbols;
 	corr_member *m = malloc((total ? total : 1) * sizeof *m);
@@ -144,7 +146,7 @@ static int add_ambiguity(corr *c, const slot *v, size_t g, size_t e, const slot 
 static int find_ambiguities(corr *c)
 {
 	size_t n;
-	slot *v = unpaired_slots(c, INDEX_KEY, &n);
+	slot *v = unpaired_slots(c, SELECT_KEY, &n);
 	if (!v)
 		return -1;
 	for (size_t g = 0; g < n;) {
@@ -177,7 +179,7 @@ static int amb_cmp(const void *x, const void *y)
 static int find_clone_changes(corr *c)
 {
 	size_t n;
-	slot *v = unpaired_slots(c, INDEX_BASE, &n);
+	slot *v = unpaired_slots(c, SELECT_BASE, &n);
 	if (!v)
 		return -1;
 	int rc = 0;
@@ -193,7 +195,7 @@ static int find_clone_changes(corr *c)
 			size_t j = g;
 			while (v[j].side != 1 || v[j].index != b)
 				j++;
-			if (v[j].count != 1 || corr_sel_equal(c, 0, v[i].index, 1, b, INDEX_KEY))
+			if (v[j].count != 1 || corr_select_equal(c, 0, v[i].index, 1, b, SELECT_KEY))
 				continue;
 			corr_clone_change *cc = realloc(c->clones, (c->nclones + 1) * sizeof *cc);
 			if (!cc) {
@@ -250,7 +252,7 @@ size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_
 	for (uint32_t j = 1; j < c->side[!side].k->nsymbols; j++) {
 		if (c->side[!side].syms[j].twin != CORR_NONE || !corr_eligible(c, !side, j) ||
 		    c->side[side].k->symbols[i].type != c->side[!side].k->symbols[j].type ||
-		    !corr_file_compatible(c, side, i, j) || !corr_sel_equal(c, side, i, !side, j, INDEX_KEY) ||
+		    !corr_file_compatible(c, side, i, j) || !corr_select_equal(c, side, i, !side, j, SELECT_KEY) ||
 		    (c->nforbidden && corr_is_forbidden(c, side ? j : i, side ? i : j)))
 			continue;
 		if (n < max)
@@ -258,4 +260,34 @@ size_t corr_candidates(const corr *c, int side, uint32_t i, uint32_t *out, size_
 		n++;
 	}
 	return n;
+}
+
+int corr_summarise(corr *c, corr_summary *out)
+{
+	if (corr_analyse(c) != 0)
+		return -1;
+	memset(out, 0, sizeof *out);
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 1; i < c->side[s].k->nsymbols; i++) {
+			const corr_sym *cs = &c->side[s].syms[i];
+			if (!corr_eligible(c, s, i)) {
+				if (s == 0)
+					out->excluded_orig++;
+				else
+					out->excluded_patched++;
+			} else if (cs->twin == CORR_NONE) {
+				if (s == 0)
+					out->orig_only++;
+				else
+					out->patched_only++;
+			} else if (s == 0) {
+				out->pairs++;
+				out->positional += cs->evidence == EV_POSITIONAL;
+			}
+		}
+	for (size_t f = 0; c->file_positional && f < c->side[0].k->nfiles; f++)
+		out->positional_files += c->file_positional[f] && c->side[0].file_pair[f] != CORR_NONE;
+	out->ambiguous = c->namb;
+	out->clone_changes = c->nclones;
+	return 0;
 }

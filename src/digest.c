@@ -8,147 +8,14 @@
  * string when the section holds strings.  The bytes are hashed as they are:
  * at a RELA site they hold zeros or opcode bits, at a REL site the addend,
  * neither of which depends on where the target ended up. */
+#include "digest.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "corr.h"
 #include "hash.h"
-
-/* Relocation types whose addend is taken from the end of a 4-byte field:
- * the target is 4 bytes past addend (x86 PC-relative references). */
-static int pc_relative_fixup(unsigned machine, uint32_t type)
-{
-	if (machine == EM_X86_64)
-		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
-		       type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_PC64;
-	if (machine == EM_386)
-		return type == R_386_PC32 || type == R_386_PLT32;
-	return 0;
-}
-
-
-/* The target offset base + addend (+ the PC-relative fix-up) in *off; false
- * when it does not fit in 64 bits (a corrupt addend). */
-static int target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off)
-{
-	int64_t fix = pc_relative_fixup(machine, r->type) ? 4 : 0;
-	if (base > INT64_MAX || (r->addend > 0 && r->addend > INT64_MAX - fix - (int64_t)base))
-		return 0;
-	*off = (int64_t)base + r->addend + fix;
-	return 1;
-}
-
-/* A symbol and what orders it within its section. */
-typedef struct placed {
-	uint64_t value;
-	uint32_t unsized, index;
-} placed;
-
-static int by_value(const void *x, const void *y)
-{
-	const placed *a = x, *b = y;
-	if (a->value != b->value)
-		return a->value < b->value ? -1 : 1;
-	if (a->unsized != b->unsized)
-		return a->unsized < b->unsized ? -1 : 1;
-	return a->index < b->index ? -1 : a->index > b->index;
-}
-
-/* Indexes the named symbols of each real section by value: a counting sort
- * by section, then each section's symbols by value, sized ones first at one
- * address. */
-static int index_sections(corr_side *sd)
-{
-	const kelf *k = sd->k;
-	sd->by_section = malloc((k->nsymbols ? k->nsymbols : 1) * sizeof *sd->by_section);
-	sd->section_start = calloc(k->nsections + 1, sizeof *sd->section_start);
-	size_t *fill = calloc(k->nsections + 1, sizeof *fill);
-	if (!sd->by_section || !sd->section_start || !fill) {
-		free(fill);
-		return -1;
-	}
-	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const kelf_symbol *s = &k->symbols[i];
-		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
-		    s->name_len > 0)
-			sd->section_start[s->shndx + 1]++;
-	}
-	for (size_t s = 0; s < k->nsections; s++)
-		sd->section_start[s + 1] += sd->section_start[s];
-	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const kelf_symbol *s = &k->symbols[i];
-		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
-		    s->name_len > 0)
-			sd->by_section[sd->section_start[s->shndx] + fill[s->shndx]++] = i;
-	}
-	free(fill);
-	placed *tmp = NULL;
-	size_t tmp_cap = 0;
-	for (size_t sec = 1; sec < k->nsections; sec++) {
-		uint32_t *v = sd->by_section + sd->section_start[sec];
-		size_t n = sd->section_start[sec + 1] - sd->section_start[sec];
-		if (n < 2)
-			continue;
-		if (n > tmp_cap) {
-			placed *more = realloc(tmp, n * sizeof *tmp);
-			if (!more) {
-				free(tmp);
-				return -1;
-			}
-			tmp = more;
-			tmp_cap = n;
-		}
-		for (size_t j = 0; j < n; j++)
-			tmp[j] = (placed){ k->symbols[v[j]].value, k->symbols[v[j]].size == 0, v[j] };
-		qsort(tmp, n, sizeof *tmp, by_value);
-		for (size_t j = 0; j < n; j++)
-			v[j] = tmp[j].index;
-	}
-	free(tmp);
-	return 0;
-}
-
-/* The symbol of section sec covering offset off, or CORR_NONE. */
-static int32_t covering(const corr_side *sd, size_t sec, uint64_t off)
-{
-	const kelf *k = sd->k;
-	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1];
-	/* Last symbol with value <= off. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->symbols[sd->by_section[mid]].value <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* A few symbols back at most: nested ones (__pfx_ before its function,
-	 * aliases) sit close together. */
-	for (size_t j = lo, seen = 0; j-- > sd->section_start[sec] && seen < 8; seen++) {
-		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-		if (s->value + s->size > off || (s->size == 0 && s->value == off))
-			return (int32_t)sd->by_section[j];
-	}
-	return CORR_NONE;
-}
-
-int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)
-{
-	const corr_side *sd = &c->side[side];
-	const kelf_symbol *t = &sd->k->symbols[r->sym];
-	*inner = 0;
-	if (t->type != STT_SECTION)
-		return (int32_t)r->sym;
-	if (t->shndx == 0 || t->shndx >= sd->k->nsections || !sd->section_start)
-		return CORR_NONE; /* the index is built before any digest needs it */
-	int64_t off;
-	if (!target_offset(0, r, sd->k->machine, &off) || off < 0)
-		return CORR_NONE;
-	int32_t s = covering(sd, t->shndx, (uint64_t)off);
-	if (s != CORR_NONE)
-		*inner = (uint64_t)off - sd->k->symbols[s].value;
-	return s;
-}
+#include "reloc.h"
+#include "target.h"
 
 /* Identity of a string: its text and the offset of the target within it. */
 static uint64_t string_identity(kelf *k, size_t sec, int64_t off)
@@ -189,7 +56,7 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	 * linker merged it to. */
 	if (in_section && (k->sections[t->shndx].flags & SHF_STRINGS)) {
 		int64_t off;
-		if (!target_offset(t->type == STT_SECTION ? 0 : t->value, r, k->machine, &off))
+		if (!corr_target_offset(t->type == STT_SECTION ? 0 : t->value, r, k->machine, &off))
 			return klp_hash_mix(h, (uint64_t)r->addend);
 		return klp_hash_mix(h, string_identity(k, t->shndx, off));
 	}
@@ -233,99 +100,6 @@ static uint64_t symbol_digest(corr *c, int side, uint32_t i)
 	return h;
 }
 
-/* The length of key once a trailing ".kind" of one of kinds is cut, or 0. */
-static size_t parent_key_len(const char *key, size_t len, const char *const *kinds)
-{
-	for (; *kinds; kinds++) {
-		size_t n = strlen(*kinds);
-		if (len > n + 1 && key[len - n - 1] == '.' && memcmp(key + len - n, *kinds, n) == 0)
-			return len - n - 1;
-	}
-	return 0;
-}
-
-/* A child waiting for its parent: the key it wants, and the match so far. */
-typedef struct wanted {
-	uint64_t hash;
-	uint32_t child, len;
-	int32_t parent;
-	int count;
-} wanted;
-
-/* Links the children of one side: collects them, then finds their parents in
- * one scan through a small hash table of the keys wanted. */
-static int link_side(corr *c, int side, const char *const *kinds)
-{
-	corr_side *sd = &c->side[side];
-	const kelf *k = sd->k;
-	size_t n = 0, cap = 0;
-	wanted *w = NULL;
-	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const corr_sym *cs = &sd->syms[i];
-		if (k->symbols[i].type != STT_FUNC || !corr_eligible(c, side, i))
-			continue;
-		size_t plen = parent_key_len(cs->key, cs->key_len, kinds);
-		if (!plen)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			wanted *more = realloc(w, cap * sizeof *w);
-			if (!more) {
-				free(w);
-				return -1;
-			}
-			w = more;
-		}
-		w[n++] = (wanted){ klp_hash(cs->key, plen), i, (uint32_t)plen, CORR_NONE, 0 };
-	}
-	if (n == 0)
-		return 0;
-	size_t slots = 16;
-	while (slots < 2 * n)
-		slots <<= 1;
-	uint32_t *table = calloc(slots, sizeof *table); /* wanted index + 1, chained by probing */
-	if (!table) {
-		free(w);
-		return -1;
-	}
-	for (size_t q = 0; q < n; q++) {
-		size_t h = w[q].hash & (slots - 1);
-		while (table[h])
-			h = (h + 1) & (slots - 1);
-		table[h] = (uint32_t)q + 1;
-	}
-	for (uint32_t j = 1; j < k->nsymbols; j++) {
-		const corr_sym *p = &sd->syms[j];
-		if (k->symbols[j].type != STT_FUNC)
-			continue;
-		for (size_t h = p->key_hash & (slots - 1); table[h]; h = (h + 1) & (slots - 1)) {
-			wanted *x = &w[table[h] - 1];
-			const kelf_symbol *child = &k->symbols[x->child];
-			if (x->hash == p->key_hash && p->key_len == x->len && j != x->child &&
-			    memcmp(p->key, sd->syms[x->child].key, x->len) == 0 &&
-			    (k->symbols[j].file == child->file || k->symbols[j].file == KELF_NO_FILE ||
-			     child->file == KELF_NO_FILE)) {
-				x->parent = (int32_t)j;
-				x->count++;
-			}
-		}
-	}
-	for (size_t q = 0; q < n; q++)
-		if (w[q].count == 1)
-			sd->syms[w[q].child].parent = w[q].parent;
-	free(table);
-	free(w);
-	return 0;
-}
-
-int corr_link_children(corr *c, const char *const *kinds)
-{
-	for (int side = 0; side < 2; side++)
-		if (link_side(c, side, kinds) != 0)
-			return -1;
-	return 0;
-}
-
 int corr_compute_digests(corr *c, char *err, size_t errlen)
 {
 	for (int side = 0; side < 2; side++) {
@@ -342,7 +116,7 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 		int through_sections = 0;
 		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
 			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
-		if (through_sections && !sd->by_section && index_sections(sd) != 0) {
+		if (through_sections && !sd->by_section && corr_index_sections(sd) != 0) {
 			snprintf(err, errlen, "out of memory for digests");
 			return -1;
 		}
@@ -366,18 +140,4 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 	}
 	c->analysed = 0;
 	return 0;
-}
-
-corr_status corr_pair_status(const corr *c, uint32_t orig)
-{
-	const corr_sym *a = &c->side[0].syms[orig];
-	if (a->twin == CORR_NONE)
-		return ST_UNKNOWN;
-	const corr_sym *b = &c->side[1].syms[a->twin];
-	const kelf_symbol *sa = &c->side[0].k->symbols[orig], *sb = &c->side[1].k->symbols[a->twin];
-	if (sa->shndx == 0 && sb->shndx == 0)
-		return ST_SAME; /* both undefined: a name, nothing to compare */
-	if (!(a->flags & CS_DIGEST) || !(b->flags & CS_DIGEST))
-		return ST_UNKNOWN;
-	return a->digest == b->digest ? ST_SAME : ST_CHANGED;
 }

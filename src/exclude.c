@@ -1,8 +1,9 @@
 /* exclude: marks the symbols a policy never correlates. */
+#include "exclude.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "corr.h"
 #include "hash.h"
 #include "strutil.h"
 

@@ -1,7 +1,7 @@
 /* forbid: pairs a policy says must never be made. */
-#include <stdlib.h>
+#include "forbid.h"
 
-#include "corr.h"
+#include <stdlib.h>
 
 struct corr_forbidden_pair {
 	uint32_t orig, patched;

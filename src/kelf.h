@@ -58,7 +58,7 @@ typedef struct kelf {
 	kelf_symbol *symbols;
 	size_t nfiles;
 	uint32_t *files;   /* symbol index of each STT_FILE symbol, in symtab order */
-	/* Loaded on demand by kelf_load_relocs: every relocation, grouped by the
+	/* Loaded on demand by kelf_load_relocs (reloc.h): every relocation, grouped by the
 	 * section it applies to (reloc_start[s] .. reloc_start[s + 1]), each group
 	 * sorted by offset. */
 	kelf_reloc *relocs;
@@ -75,13 +75,6 @@ void kelf_close(kelf *k);
 
 /* Gives back the file descriptor; the loaded arrays stay usable. */
 void kelf_release_file(kelf *k);
-
-/* Loads and checks every relocation section (once); returns 0, or -1 with a
- * one-line message in err. */
-int kelf_load_relocs(kelf *k, char *err, size_t errlen);
-
-/* The bytes of section s (NULL for NOBITS or an empty section). */
-const unsigned char *kelf_section_bytes(kelf *k, size_t s);
 
 /* Name of the section a symbol is defined in, or NULL (undefined, ABS, ...). */
 const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);

@@ -6,7 +6,6 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "corr.h"
 #include "hash.h"
 #include "kelf.h"
 

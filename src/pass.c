@@ -5,13 +5,15 @@
  * pairs at once; otherwise each refinement the pass names is tried in turn, and
  * a pair is made only where the evidence singles out one candidate on both
  * sides.  What is still tied may be paired by position when the counts agree. */
+#include "pass.h"
+
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "corr.h"
-#include "group.h"
-#include "index.h"
+#include "forbid.h"
+#include "table.h"
+#include "trace.h"
 
 #define UNIT_CONFLICT UINT32_MAX
 /* Groups larger than this (orig x patched) are left to the ambiguity report:
@@ -46,6 +48,19 @@ static corr_member *collect(corr *c, const corr_pass *p, size_t *n)
 
 static int guard_groups(const corr *c, corr_member *m, size_t *n, corr_filemode file);
 
+/* A key hash looked up among members (the numbered guard's set). */
+typedef struct key_probe {
+	const corr *c;
+	const corr_member *m;
+	uint64_t hash;
+} key_probe;
+
+static int same_key_hash(const void *ctx, uint32_t entry)
+{
+	const key_probe *p = ctx;
+	return p->c->side[p->m[entry].side].syms[p->m[entry].index].key_hash == p->hash;
+}
+
 /* Drops numbered symbols whose key group does not hold the same names, with
  * the same contents, on both sides.  Compilers number statics per translation
  * unit (GCC with one counter for all of them), so once anything in the group
@@ -55,25 +70,23 @@ static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_f
 {
 	/* Only key groups holding a numbered symbol matter (their keys go in a
 	 * small hash set): the guard costs what the renumberable symbols cost. */
-	size_t nkeys = 0, slots = 16;
+	size_t nkeys = 0;
 	for (size_t i = 0; i < *n; i++)
 		nkeys += (c->side[m[i].side].syms[m[i].index].flags & CS_NUMBERED) != 0;
 	if (nkeys == 0)
 		return 0;
-	while (slots < 2 * nkeys)
-		slots <<= 1;
-	uint64_t *set = calloc(slots, sizeof *set);
-	if (!set)
+	klp_table set;
+	if (klp_table_init(&set, nkeys) != 0)
 		return -1;
+	key_probe kp = { c, m, 0 };
 	for (size_t i = 0; i < *n; i++) {
 		const corr_sym *cs = &c->side[m[i].side].syms[m[i].index];
 		if (!(cs->flags & CS_NUMBERED))
 			continue;
-		uint64_t h = cs->key_hash | 1; /* 0 marks an empty slot */
-		size_t j = h & (slots - 1);
-		while (set[j] && set[j] != h)
-			j = (j + 1) & (slots - 1);
-		set[j] = h;
+		kp.hash = cs->key_hash;
+		size_t j = klp_table_probe(&set, kp.hash, same_key_hash, &kp);
+		if (!klp_table_found(&set, j))
+			klp_table_put(&set, j, (uint32_t)i);
 	}
 	/* The guard works on a copy of those members; what it drops leaves the
 	 * list in place, which keeps symtab order (positional passes need it). */
@@ -84,11 +97,8 @@ static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_f
 	if (!sub || !in)
 		goto out;
 	for (size_t i = 0; i < *n; i++) {
-		uint64_t h = c->side[m[i].side].syms[m[i].index].key_hash | 1;
-		size_t j = h & (slots - 1);
-		while (set[j] && set[j] != h)
-			j = (j + 1) & (slots - 1);
-		if (set[j]) {
+		kp.hash = c->side[m[i].side].syms[m[i].index].key_hash;
+		if (klp_table_found(&set, klp_table_probe(&set, kp.hash, same_key_hash, &kp))) {
 			in[i] = 1;
 			sub[nsub++] = m[i];
 		}
@@ -109,7 +119,7 @@ static int apply_numbered_guard(const corr *c, corr_member *m, size_t *n, corr_f
 	*n = k;
 	rc = 0;
 out:
-	free(set);
+	klp_table_free(&set);
 	free(sub);
 	free(in);
 	return rc;
@@ -124,8 +134,8 @@ static int guard_groups(const corr *c, corr_member *m, size_t *n, corr_filemode 
 	int64_t *first = malloc(2 * cnt * sizeof *first);
 	unsigned char *moved = calloc(cnt, 1);
 	int rc = -1;
-	if (!by_key || !by_name || !diff || !first || !moved || corr_group(c, m, *n, INDEX_KEY, file, by_key) < 0 ||
-	    corr_group(c, m, *n, INDEX_NAME, file, by_name) < 0)
+	if (!by_key || !by_name || !diff || !first || !moved || corr_group(c, m, *n, SELECT_KEY, file, by_key) < 0 ||
+	    corr_group(c, m, *n, SELECT_NAME, file, by_name) < 0)
 		goto out;
 	for (size_t i = 0; i < 2 * cnt; i++)
 		first[i] = -1;
@@ -387,7 +397,7 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	gid = malloc((n ? n : 1) * sizeof *gid);
 	if (!gid)
 		goto out;
-	corr_indexsel sel = p->key == KEY_NAME ? INDEX_NAME : INDEX_KEY;
+	corr_select sel = p->key == KEY_NAME ? SELECT_NAME : SELECT_KEY;
 	long ng = corr_group(c, m, n, sel, p->file, gid);
 	if (ng < 0)
 		goto out;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kelf.h"
+#include "reloc.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -1,8 +1,8 @@
 /* trace: what passes saw of watched symbols, for explaining a correlation. */
+#include "trace.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "corr.h"
 
 void corr_watch(corr *c, int side, uint32_t i)
 {

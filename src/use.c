@@ -2,10 +2,14 @@
  * reference same-keyed local statics in the same order, the i-th such static
  * of the orig function is the twin of the i-th of the patched one.  A static
  * pairs only when every function pair that votes for it agrees. */
+#include "use.h"
+
 #include <stdlib.h>
 
-#include "corr.h"
-#include "index.h"
+#include "group.h"
+#include "pass.h"
+#include "target.h"
+#include "trace.h"
 
 /* A static that a function references: (key hash, symbol), in first-use order. */
 typedef struct use {
@@ -84,7 +88,7 @@ static int vote_pair(const corr *c, const use *ua, size_t na, const use *ub, siz
 			}
 		if (count_a != count_b || count_b == 0 || !corr_file_compatible(c, 0, ua[i].sym, ub[pick].sym) ||
 		    ka->symbols[ua[i].sym].type != kb->symbols[ub[pick].sym].type ||
-		    !corr_sel_equal(c, 0, ua[i].sym, 1, ub[pick].sym, INDEX_KEY))
+		    !corr_select_equal(c, 0, ua[i].sym, 1, ub[pick].sym, SELECT_KEY))
 			continue;
 		if (*nv == *cap) {
 			size_t ncap = *cap ? 2 * *cap : 64;

@@ -19,9 +19,23 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "align.h"
+#include "analyse.h"
+#include "changes.h"
+#include "children.h"
 #include "corr.h"
+#include "digest.h"
+#include "exclude.h"
+#include "forbid.h"
 #include "hash.h"
 #include "kelf.h"
+#include "keys.h"
+#include "reloc.h"
+#include "pass.h"
+#include "sympos.h"
+#include "target.h"
+#include "trace.h"
+#include "use.h"
 
 #define UNIT_CONFLICT UINT32_MAX /* pass.c's marker of a TU whose pairs disagree */
 

@@ -31,7 +31,7 @@ mkdir -p "$out" "$fuzzdir/crashes" || exit 1
 # The C core: every src/*.c that does not need Lua.
 srcs=
 for f in "$src"/*.c; do
-	grep -qE 'lua\.h|lauxlib\.h|lcore\.h' "$f" || srcs="$srcs $f"
+	grep -qE 'lua\.h|lauxlib\.h|lcore\.h|lcorr\.h' "$f" || srcs="$srcs $f"
 done
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror -I $src \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

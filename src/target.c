@@ -1,0 +1,134 @@
+/* target: where a reference points, as a symbol and an offset in it (see
+ * target.h). */
+#include "target.h"
+
+#include <stdlib.h>
+
+/* Relocation types whose addend is taken from the end of a 4-byte field:
+ * the target is 4 bytes past addend (x86 PC-relative references). */
+static int pc_relative_fixup(unsigned machine, uint32_t type)
+{
+	if (machine == EM_X86_64)
+		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
+		       type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_PC64;
+	if (machine == EM_386)
+		return type == R_386_PC32 || type == R_386_PLT32;
+	return 0;
+}
+
+
+int corr_target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off)
+{
+	int64_t fix = pc_relative_fixup(machine, r->type) ? 4 : 0;
+	if (base > INT64_MAX || (r->addend > 0 && r->addend > INT64_MAX - fix - (int64_t)base))
+		return 0;
+	*off = (int64_t)base + r->addend + fix;
+	return 1;
+}
+
+/* A symbol and what orders it within its section. */
+typedef struct placed {
+	uint64_t value;
+	uint32_t unsized, index;
+} placed;
+
+static int by_value(const void *x, const void *y)
+{
+	const placed *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	if (a->unsized != b->unsized)
+		return a->unsized < b->unsized ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+int corr_index_sections(corr_side *sd)
+{
+	const kelf *k = sd->k;
+	sd->by_section = malloc((k->nsymbols ? k->nsymbols : 1) * sizeof *sd->by_section);
+	sd->section_start = calloc(k->nsections + 1, sizeof *sd->section_start);
+	size_t *fill = calloc(k->nsections + 1, sizeof *fill);
+	if (!sd->by_section || !sd->section_start || !fill) {
+		free(fill);
+		return -1;
+	}
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
+		    s->name_len > 0)
+			sd->section_start[s->shndx + 1]++;
+	}
+	for (size_t s = 0; s < k->nsections; s++)
+		sd->section_start[s + 1] += sd->section_start[s];
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
+		    s->name_len > 0)
+			sd->by_section[sd->section_start[s->shndx] + fill[s->shndx]++] = i;
+	}
+	free(fill);
+	placed *tmp = NULL;
+	size_t tmp_cap = 0;
+	for (size_t sec = 1; sec < k->nsections; sec++) {
+		uint32_t *v = sd->by_section + sd->section_start[sec];
+		size_t n = sd->section_start[sec + 1] - sd->section_start[sec];
+		if (n < 2)
+			continue;
+		if (n > tmp_cap) {
+			placed *more = realloc(tmp, n * sizeof *tmp);
+			if (!more) {
+				free(tmp);
+				return -1;
+			}
+			tmp = more;
+			tmp_cap = n;
+		}
+		for (size_t j = 0; j < n; j++)
+			tmp[j] = (placed){ k->symbols[v[j]].value, k->symbols[v[j]].size == 0, v[j] };
+		qsort(tmp, n, sizeof *tmp, by_value);
+		for (size_t j = 0; j < n; j++)
+			v[j] = tmp[j].index;
+	}
+	free(tmp);
+	return 0;
+}
+
+int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off)
+{
+	const kelf *k = sd->k;
+	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1];
+	/* Last symbol with value <= off. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->symbols[sd->by_section[mid]].value <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* A few symbols back at most: nested ones (__pfx_ before its function,
+	 * aliases) sit close together. */
+	for (size_t j = lo, seen = 0; j-- > sd->section_start[sec] && seen < 8; seen++) {
+		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
+		if (s->value + s->size > off || (s->size == 0 && s->value == off))
+			return (int32_t)sd->by_section[j];
+	}
+	return CORR_NONE;
+}
+
+int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)
+{
+	const corr_side *sd = &c->side[side];
+	const kelf_symbol *t = &sd->k->symbols[r->sym];
+	*inner = 0;
+	if (t->type != STT_SECTION)
+		return (int32_t)r->sym;
+	if (t->shndx == 0 || t->shndx >= sd->k->nsections || !sd->section_start)
+		return CORR_NONE; /* the index is built before any digest needs it */
+	int64_t off;
+	if (!corr_target_offset(0, r, sd->k->machine, &off) || off < 0)
+		return CORR_NONE;
+	int32_t s = corr_covering(sd, t->shndx, (uint64_t)off);
+	if (s != CORR_NONE)
+		*inner = (uint64_t)off - sd->k->symbols[s].value;
+	return s;
+}

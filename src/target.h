@@ -1,0 +1,29 @@
+/* target: where a reference points.  A relocation names a symbol, or a
+ * section symbol and an offset; through a section symbol, the target is the
+ * symbol covering that offset, found in a per-section index by address. */
+#ifndef KLP_TARGET_H
+#define KLP_TARGET_H
+
+#include <stdint.h>
+
+#include "corr.h"
+
+/* The target offset base + addend (+ the PC-relative fix-up of the machine)
+ * in *off; false when it does not fit in 64 bits (a corrupt addend). */
+int corr_target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off);
+
+/* Indexes the named symbols of each real section of a side by value
+ * (sd->by_section, sd->section_start): sized ones first at one address.
+ * -1 when out of memory. */
+int corr_index_sections(corr_side *sd);
+
+/* The symbol of section sec covering offset off, or CORR_NONE (needs the
+ * section index). */
+int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off);
+
+/* Where a relocation of side `side` points: the symbol it names, or for a
+ * section symbol the symbol covering the target (with *inner the offset in
+ * it); CORR_NONE when nothing covers it. */
+int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner);
+
+#endif
