@@ -352,9 +352,10 @@ static int klp_correlator_changes(lua_State *L)
 	corr *c = klp_check_corr(L, 1);
 	lua_createtable(L, 0, CH_COUNT);
 	for (int k = 0; k < CH_COUNT; k++) {
-		size_t n = corr_changes(c, (corr_change_kind)k, NULL, 0);
-		corr_change *list = lua_newuserdatauv(L, (n ? n : 1) * sizeof *list, 0);
-		corr_changes(c, (corr_change_kind)k, list, n);
+		/* Room for every symbol of the side: one scan fills the list. */
+		size_t max = c->side[k == CH_NEW_FUNCTIONS].k->nsymbols;
+		corr_change *list = lua_newuserdatauv(L, (max ? max : 1) * sizeof *list, 0);
+		size_t n = corr_changes(c, (corr_change_kind)k, list, max);
 		push_changes(L, list, n);
 		lua_setfield(L, -3, corr_change_kind_names[k]);
 		lua_pop(L, 1);

@@ -96,10 +96,11 @@ end
 
 -- Why the policy rejects a result: a list of messages (empty: accepted).
 -- Counts come from the correlator itself, so that the result caches nothing
--- a closed ELF should make fail.
+-- a closed ELF should make fail, and only when a rule needs them.
 local function verdict(p, c, mismatch, res)
   local fail, out = p.fail_on or {}, {}
-  local summary, files = c:summary(), c:files()
+  local summary = (fail.ambiguous or fail.positional or fail.clone_change) and c:summary()
+  local files = fail.file_mismatch and not mismatch and c:files()
   if fail.ambiguous and summary.ambiguous > 0 then
     out[#out + 1] = ("%d ambiguous symbols"):format(summary.ambiguous)
   end
