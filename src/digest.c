@@ -43,13 +43,20 @@ static uint64_t section_identity(const kelf *k, size_t sec)
 	return klp_hash(buf, n);
 }
 
-/* What one relocation contributes to the digest of the symbol at base. */
-static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+/* How many relocated slots a target is followed through (a .toc entry that
+ * points at a string is one). */
+#define MAX_SLOT_DEPTH 2
+
+/* The identity of what relocation r points at, blind to where the linker
+ * puts it: a named target's key and addend; through a section symbol, the
+ * symbol covering the target and the offset in it; a string's text; an
+ * uncovered slot that is itself relocated (ppc64 .toc, literal pools), what
+ * the slot points at; else the section's name and the addend. */
+static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int depth)
 {
 	corr_side *sd = &c->side[side];
 	kelf *k = sd->k;
 	const kelf_symbol *t = &k->symbols[r->sym];
-	uint64_t h = klp_hash_mix(r->offset - base, r->type);
 	int in_section = t->shndx != 0 && t->shndx < k->nsections;
 	/* Into a string section, through the section or a label (gcc .LC0,
 	 * clang .L.str): the string's text is the identity, wherever the
@@ -57,20 +64,30 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	if (in_section && (k->sections[t->shndx].flags & SHF_STRINGS)) {
 		int64_t off;
 		if (!corr_target_offset(t->type == STT_SECTION ? 0 : t->value, r, k->machine, &off))
-			return klp_hash_mix(h, (uint64_t)r->addend);
-		return klp_hash_mix(h, string_identity(k, t->shndx, off));
+			return (uint64_t)r->addend;
+		return string_identity(k, t->shndx, off);
 	}
-	if (t->type != STT_SECTION) {
-		const corr_sym *ct = &sd->syms[r->sym];
-		return klp_hash_mix(klp_hash_mix(h, ct->key_hash), (uint64_t)r->addend);
-	}
+	if (t->type != STT_SECTION)
+		return klp_hash_mix(sd->syms[r->sym].key_hash, (uint64_t)r->addend);
 	if (!in_section)
-		return klp_hash_mix(h, (uint64_t)r->addend);
+		return (uint64_t)r->addend;
 	uint64_t inner;
 	int32_t s = corr_reloc_target(c, side, r, &inner);
-	if (s == CORR_NONE)
-		return klp_hash_mix(klp_hash_mix(h, section_identity(k, t->shndx)), (uint64_t)r->addend);
-	return klp_hash_mix(klp_hash_mix(h, sd->syms[s].key_hash), inner);
+	if (s != CORR_NONE)
+		return klp_hash_mix(sd->syms[s].key_hash, inner);
+	int64_t off;
+	const kelf_reloc *slot = depth < MAX_SLOT_DEPTH && corr_target_offset(0, r, k->machine, &off) && off >= 0
+		? corr_reloc_at(k, t->shndx, (uint64_t)off) : NULL;
+	if (slot)
+		return klp_hash_mix(klp_hash_mix(0x736c6f74u, slot->type), target_identity(c, side, slot, depth + 1));
+	return klp_hash_mix(section_identity(k, t->shndx), (uint64_t)r->addend);
+}
+
+/* What one relocation contributes to the digest of the symbol at base: its
+ * place, its type and the identity of its target. */
+static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+{
+	return klp_hash_mix(klp_hash_mix(r->offset - base, r->type), target_identity(c, side, r, 0));
 }
 
 /* The digest of one FUNC or OBJECT symbol's bytes and relocations. */

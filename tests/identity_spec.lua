@@ -1,0 +1,44 @@
+-- What a reference points at, on every machine live patches target: a
+-- function whose only change is where its code points (another callee, other
+-- text) changed, and is in the list a live patch is built from.
+local C = require "helpers.correlation"
+local machines = require "helpers.machines"
+
+-- The change lists of a pair as sorted names per kind (empty kinds left out).
+local function changes(orig, patched)
+  local out = {}
+  for kind, rows in pairs(C.run(orig, patched).result:changes()) do
+    if #rows > 0 then
+      local names = {}
+      for i, row in ipairs(rows) do names[i] = row.name end
+      table.sort(names)
+      out[kind] = names
+    end
+  end
+  return out
+end
+
+describe("a call to a renamed callee", function()
+  for _, m in ipairs(machines.all) do
+    -- The wrapper's bytes are identical; its call's relocation goes through
+    -- the callee's section symbol (on aarch64 its first symbol is the size-0
+    -- mapping symbol $x, the same on both sides) or names the callee.
+    it(("changes the caller (%s)"):format(m.name), function()
+      assert.are.same({
+        changed_functions = { "__wrap_sys_foo" },
+        new_functions = { "__patched_do_sys_foo" },
+        removed_functions = { "__do_sys_foo" },
+      }, changes(machines.pair("callee_renamed", m)))
+    end)
+  end
+end)
+
+describe("a string-only change", function()
+  for _, m in ipairs(machines.all) do
+    -- ppc64le (-mcmodel=large) loads the string's address from a .toc slot,
+    -- whose own relocation points at the text.
+    it(("changes only the function printing it (%s)"):format(m.name), function()
+      assert.are.same({ changed_functions = { "show_state" } }, changes(machines.pair("string_only", m)))
+    end)
+  end
+end)
