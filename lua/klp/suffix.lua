@@ -59,9 +59,10 @@ M.default_bases = {
 -- Builds the pattern recognising one of `names` as a whole base, either bare
 -- (GCC: needs a counter to be a static) or after `func.` (clang).
 local function static_pattern(names)
+  -- Each name is anchored on its own: an ordered choice never comes back to
+  -- try _entry_ptr once _entry matched and the end of the base did not.
   local any = P(false)
-  for _, n in ipairs(names) do any = any + P(n) end
-  any = any * -1
+  for _, n in ipairs(names) do any = any + P(n) * -1 end
   return any * Cc(false) + (1 - P".")^1 * P"." * any * Cc(true)
 end
 
