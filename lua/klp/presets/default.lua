@@ -14,9 +14,12 @@ return {
     -- "$": ARM and RISC-V mapping symbols ($x, $d, $a, $t, $xrv64i2p1...).
     prefixes = special.with(special.symbol_prefixes, "$"),
     -- .modinfo: module metadata a live patch never touches, whose renumbered
-    -- __UNIQUE_ID_alias/firmware entries would only add noise.
-    sections = special.with(special.sections, ".modinfo"),
-    section_prefixes = special.with(special.section_prefixes),
+    -- __UNIQUE_ID_alias/firmware entries would only add noise.  Build noise,
+    -- different on every build and never live-patch material: .note* (build
+    -- ids, the .note.Linux version note) and .BTF_ids (BTF type ids that
+    -- resolve_btfids writes anew).
+    sections = special.with(special.sections, ".modinfo", ".BTF_ids"),
+    section_prefixes = special.with(special.section_prefixes, ".note"),
     section_flags = special.SHF_STRINGS,
   },
   -- .cold and .part functions belong to their parent: a change in one changes it.
