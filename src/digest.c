@@ -90,31 +90,96 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	return klp_hash_mix(klp_hash_mix(r->offset - base, r->type), target_identity(c, side, r, 0));
 }
 
-/* The digest of one FUNC or OBJECT symbol's bytes and relocations. */
-static uint64_t symbol_digest(corr *c, int side, uint32_t i)
+/* The first relocation of section sec at or past offset at. */
+static const kelf_reloc *first_reloc_from(const kelf *k, size_t sec, uint64_t at)
 {
-	kelf *k = c->side[side].k;
-	const kelf_symbol *s = &k->symbols[i];
-	const kelf_section *sec = &k->sections[s->shndx];
-	uint64_t h = klp_hash_mix(s->type, s->size);
-	if (s->value > sec->size || s->size > sec->size - s->value)
-		return klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
-	const unsigned char *b = kelf_section_bytes(k, s->shndx);
-	if (b)
-		h = klp_hash_mix(h, klp_hash((const char *)b + s->value, s->size));
-	const kelf_reloc *r = k->relocs + k->reloc_start[s->shndx], *end = k->relocs + k->reloc_start[s->shndx + 1];
-	/* First relocation at or past the symbol. */
-	size_t lo = 0, hi = (size_t)(end - r);
+	size_t lo = k->reloc_start[sec], hi = k->reloc_start[sec + 1];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].offset < s->value)
+		if (k->relocs[mid].offset < at)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (r += lo; r < end && r->offset < s->value + s->size; r++)
-		h = klp_hash_mix(h, reloc_part(c, side, r, s->value));
-	return h;
+	return k->relocs + lo;
+}
+
+/* Clears in buf (the bytes of a linked-image symbol at offset at) the bits
+ * relocation r wrote, which hold the resolved address; returns 0 for a
+ * relocation whose field klp does not know. */
+static int mask_field(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t size, unsigned char *buf)
+{
+	unsigned n;
+	uint32_t mask;
+	if (!kelf_reloc_field(k, r->type, &n, &mask))
+		return 0;
+	uint64_t from = r->offset - at;
+	if (from >= size || n > size - from)
+		return 1; /* past the symbol: not its bytes */
+	unsigned char *f = buf + from;
+	if (mask == UINT32_MAX) {
+		memset(f, 0, n);
+		return 1;
+	}
+	uint32_t w = k->big_endian ? (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8 | f[3]
+				   : (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 | (uint32_t)f[1] << 8 | f[0];
+	w &= ~mask;
+	for (int i = 0; i < 4; i++)
+		f[k->big_endian ? 3 - i : i] = (unsigned char)(w >> (8 * i));
+	return 1;
+}
+
+/* The digest of one FUNC or OBJECT symbol's bytes and relocations into *h;
+ * returns 0 when it has none (a linked image's relocation klp cannot mask).
+ * scratch holds at least the symbol's size for a linked image. */
+static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, uint64_t *out)
+{
+	kelf *k = c->side[side].k;
+	const kelf_symbol *s = &k->symbols[i];
+	const kelf_section *sec = &k->sections[s->shndx];
+	uint64_t h = klp_hash_mix(s->type, s->size), at = kelf_symbol_offset(k, s);
+	if (at > sec->size || s->size > sec->size - at) {
+		*out = klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
+		return 1;
+	}
+	const unsigned char *b = kelf_section_bytes(k, s->shndx);
+	const kelf_reloc *first = first_reloc_from(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
+	if (b && k->etype != ET_REL) {
+		/* Relocated fields hold addresses here: hash them cleared. */
+		memcpy(scratch, b + at, s->size);
+		for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
+			if (!mask_field(k, r, at, s->size, scratch))
+				return 0;
+		b = scratch;
+	} else if (b) {
+		b += at;
+	}
+	if (b)
+		h = klp_hash_mix(h, klp_hash((const char *)b, s->size));
+	for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
+		h = klp_hash_mix(h, reloc_part(c, side, r, at));
+	*out = h;
+	return 1;
+}
+
+/* Whether the digests of a side can tell a changed symbol from a moved one:
+ * a relocatable object, or a linked image that kept its relocations
+ * (--emit-relocs) on a machine whose relocated fields klp knows; else
+ * *why says what is missing. */
+static int comparable(const kelf *k, const char **why)
+{
+	if (k->etype == ET_REL)
+		return 1;
+	if (!kelf_knows_reloc_fields(k)) {
+		*why = "klp does not know which bits relocations write in linked images of this machine";
+		return 0;
+	}
+	for (size_t s = 1; s < k->nsections; s++)
+		if (k->reloc_start[s + 1] > k->reloc_start[s] && (k->sections[s].flags & SHF_ALLOC))
+			return 1;
+	*why = "a linked image without its relocations: link it with --emit-relocs (as distribution vmlinux "
+	       "images are) to compare its code";
+	return 0;
 }
 
 int corr_compute_digests(corr *c, char *err, size_t errlen)
@@ -122,18 +187,31 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 	for (int side = 0; side < 2; side++) {
 		corr_side *sd = &c->side[side];
 		kelf *k = sd->k;
-		if (k->etype != ET_REL)
-			continue;
 		char why[400];
+		sd->uncompared = NULL;
 		if (kelf_load_relocs(k, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: %s", k->path, why);
-			return -1;
+			if (k->etype == ET_REL) {
+				snprintf(err, errlen, "%s: %s", k->path, why);
+				return -1;
+			}
+			/* A linked image still correlates by name; only its code is not compared. */
+			sd->uncompared = "its relocations cannot be read";
+			continue;
 		}
+		if (!comparable(k, &sd->uncompared))
+			continue;
 		/* Targets through section symbols need the per-section index. */
 		int through_sections = 0;
 		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
 			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
-		if (through_sections && !sd->by_section && corr_index_sections(sd) != 0) {
+		uint64_t largest = 0;
+		for (uint32_t i = 1; k->etype != ET_REL && i < k->nsymbols; i++)
+			if (k->symbols[i].size > largest && k->symbols[i].shndx < k->nsections &&
+			    k->symbols[i].size <= k->sections[k->symbols[i].shndx].size)
+				largest = k->symbols[i].size;
+		unsigned char *scratch = malloc(largest ? largest : 1);
+		if (!scratch || (through_sections && !sd->by_section && corr_index_sections(sd) != 0)) {
+			free(scratch);
 			snprintf(err, errlen, "out of memory for digests");
 			return -1;
 		}
@@ -145,9 +223,12 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections ||
 			    !corr_eligible(c, side, i))
 				continue;
-			cs->own = cs->digest = symbol_digest(c, side, i);
-			cs->flags |= CS_DIGEST;
+			if (symbol_digest(c, side, i, scratch, &cs->own)) {
+				cs->digest = cs->own;
+				cs->flags |= CS_DIGEST;
+			}
 		}
+		free(scratch);
 		/* Children fold into their parents: a changed .cold part changes f. */
 		for (uint32_t i = 1; i < k->nsymbols; i++) {
 			const corr_sym *cs = &sd->syms[i];

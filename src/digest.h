@@ -6,8 +6,10 @@
 
 #include "corr.h"
 
-/* Computes the content digests of both sides (relocatable objects only; a
- * linked image keeps none), children folded into their parents.  Returns 0,
+/* Computes the content digests of both sides, children folded into their
+ * parents: of a relocatable object, and of a linked image that kept its
+ * relocations (--emit-relocs), their relocated fields cleared; a side that
+ * cannot be compared gets none and says why in its `uncompared`.  Returns 0,
  * or -1 with a one-line message. */
 int corr_compute_digests(corr *c, char *err, size_t errlen);
 

@@ -318,6 +318,20 @@ static int klp_correlator_status(lua_State *L)
 	return 1;
 }
 
+/* corr:compared() -> true | false, "path: why its contents are not compared" */
+static int klp_correlator_compared(lua_State *L)
+{
+	corr *c = klp_check_corr(L, 1);
+	for (int s = 0; s < 2; s++)
+		if (c->side[s].uncompared) {
+			lua_pushboolean(L, 0);
+			lua_pushfstring(L, "%s: %s", c->side[s].k->path, c->side[s].uncompared);
+			return 2;
+		}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* corr:parent(side, i) -> index of the function a .cold/.part child belongs to */
 static int klp_correlator_parent(lua_State *L)
 {
@@ -380,6 +394,7 @@ const luaL_Reg klp_correlator_query_methods[] = {
 	{ "status", klp_correlator_status },
 	{ "same_named", klp_correlator_same_named },
 	{ "parent", klp_correlator_parent },
+	{ "compared", klp_correlator_compared },
 	{ "changes", klp_correlator_changes },
 	{ NULL, NULL }
 };

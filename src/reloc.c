@@ -86,12 +86,16 @@ static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, char *
 		if (sym >= k->nsymbols)
 			return fail(err, errlen, "relocation %zu of section %zu: symbol index %llu out of range (%zu symbols)",
 				    r, i, (unsigned long long)sym, k->nsymbols);
-		if (rel.r_offset >= k->sections[target].size && k->sections[target].type != SHT_NOBITS)
+		/* A linked image's relocations (--emit-relocs) give addresses. */
+		uint64_t base = k->etype == ET_REL ? 0 : k->sections[target].addr;
+		if (rel.r_offset < base ||
+		    (rel.r_offset - base >= k->sections[target].size && k->sections[target].type != SHT_NOBITS))
 			return fail(err, errlen, "relocation %zu of section %zu: offset %llu outside section %zu (%llu bytes)",
 				    r, i, (unsigned long long)rel.r_offset, target,
 				    (unsigned long long)k->sections[target].size);
-		out[r] = (kelf_reloc){ .offset = rel.r_offset, .type = type, .sym = (uint32_t)sym,
-				       .addend = rela ? rel.r_addend : rel_addend(k, target, rel.r_offset) };
+		uint64_t offset = rel.r_offset - base;
+		out[r] = (kelf_reloc){ .offset = offset, .type = type, .sym = (uint32_t)sym,
+				       .addend = rela ? rel.r_addend : rel_addend(k, target, offset) };
 	}
 	return 0;
 }
@@ -160,4 +164,148 @@ out:
 	free(count);
 	free(fill);
 	return rc;
+}
+
+#ifndef R_PPC64_ENTRY
+#define R_PPC64_ENTRY 118
+#endif
+
+/* A field of whole bytes. */
+static int bytes(unsigned n, unsigned *size, uint32_t *mask)
+{
+	*size = n;
+	*mask = UINT32_MAX;
+	return 1;
+}
+
+/* Bits of a 4-byte instruction word. */
+static int bits(uint32_t m, unsigned *size, uint32_t *mask)
+{
+	*size = 4;
+	*mask = m;
+	return 1;
+}
+
+static int x86_64_field(uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (type) {
+	case R_X86_64_64: case R_X86_64_PC64: case R_X86_64_GOTOFF64: case R_X86_64_GOTPC64:
+	case R_X86_64_DTPOFF64: case R_X86_64_TPOFF64: case R_X86_64_SIZE64:
+		return bytes(8, size, mask);
+	case R_X86_64_32: case R_X86_64_32S: case R_X86_64_PC32: case R_X86_64_PLT32: case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX: case R_X86_64_GOTPC32: case R_X86_64_GOT32:
+	case R_X86_64_TPOFF32: case R_X86_64_GOTTPOFF: case R_X86_64_TLSGD: case R_X86_64_TLSLD:
+	case R_X86_64_DTPOFF32: case R_X86_64_SIZE32:
+		return bytes(4, size, mask);
+	case R_X86_64_16: case R_X86_64_PC16:
+		return bytes(2, size, mask);
+	case R_X86_64_8: case R_X86_64_PC8:
+		return bytes(1, size, mask);
+	default:
+		return 0;
+	}
+}
+
+static int i386_field(uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (type) {
+	case R_386_32: case R_386_PC32: case R_386_PLT32: case R_386_GOTPC: case R_386_GOTOFF: case R_386_GOT32:
+	case R_386_GOT32X: case R_386_TLS_LE: case R_386_TLS_IE: case R_386_TLS_GD: case R_386_TLS_LDM:
+	case R_386_TLS_LDO_32:
+		return bytes(4, size, mask);
+	case R_386_16: case R_386_PC16:
+		return bytes(2, size, mask);
+	case R_386_8: case R_386_PC8:
+		return bytes(1, size, mask);
+	default:
+		return 0;
+	}
+}
+
+static int aarch64_field(uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (type) {
+	case R_AARCH64_ABS64: case R_AARCH64_PREL64:
+		return bytes(8, size, mask);
+	case R_AARCH64_ABS32: case R_AARCH64_PREL32:
+		return bytes(4, size, mask);
+	case R_AARCH64_ABS16: case R_AARCH64_PREL16:
+		return bytes(2, size, mask);
+	case R_AARCH64_CALL26: case R_AARCH64_JUMP26:
+		return bits(0x03ffffffu, size, mask);
+	case R_AARCH64_CONDBR19: case R_AARCH64_LD_PREL_LO19:
+		return bits(0x00ffffe0u, size, mask);
+	case R_AARCH64_TSTBR14:
+		return bits(0x0007ffe0u, size, mask);
+	case R_AARCH64_ADR_PREL_LO21: case R_AARCH64_ADR_PREL_PG_HI21: case R_AARCH64_ADR_PREL_PG_HI21_NC:
+	case R_AARCH64_ADR_GOT_PAGE: case R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21: case R_AARCH64_TLSDESC_ADR_PAGE21:
+		return bits(0x60ffffe0u, size, mask);
+	case R_AARCH64_ADD_ABS_LO12_NC: case R_AARCH64_LDST8_ABS_LO12_NC: case R_AARCH64_LDST16_ABS_LO12_NC:
+	case R_AARCH64_LDST32_ABS_LO12_NC: case R_AARCH64_LDST64_ABS_LO12_NC: case R_AARCH64_LDST128_ABS_LO12_NC:
+	case R_AARCH64_LD64_GOT_LO12_NC: case R_AARCH64_TLSIE_LD64_GOTTPREL_LO12_NC:
+	case R_AARCH64_TLSLE_ADD_TPREL_LO12_NC: case R_AARCH64_TLSLE_ADD_TPREL_HI12:
+		return bits(0x003ffc00u, size, mask);
+	case R_AARCH64_MOVW_UABS_G0: case R_AARCH64_MOVW_UABS_G0_NC: case R_AARCH64_MOVW_UABS_G1:
+	case R_AARCH64_MOVW_UABS_G1_NC: case R_AARCH64_MOVW_UABS_G2: case R_AARCH64_MOVW_UABS_G2_NC:
+	case R_AARCH64_MOVW_UABS_G3:
+		return bits(0x001fffe0u, size, mask);
+	default:
+		return 0;
+	}
+}
+
+static int ppc64_field(uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (type) {
+	case R_PPC64_ADDR64: case R_PPC64_REL64: case R_PPC64_TOC: case R_PPC64_UADDR64:
+		return bytes(8, size, mask);
+	case R_PPC64_ADDR32: case R_PPC64_REL32: case R_PPC64_UADDR32:
+		return bytes(4, size, mask);
+	case R_PPC64_REL24:
+		return bits(0x03fffffcu, size, mask);
+	case R_PPC64_REL14:
+		return bits(0x0000fffcu, size, mask);
+	case R_PPC64_ADDR16_LO: case R_PPC64_ADDR16_HI: case R_PPC64_ADDR16_HA: case R_PPC64_ADDR16_LO_DS:
+	case R_PPC64_TOC16: case R_PPC64_TOC16_LO: case R_PPC64_TOC16_HI: case R_PPC64_TOC16_HA:
+	case R_PPC64_TOC16_DS: case R_PPC64_TOC16_LO_DS: case R_PPC64_REL16: case R_PPC64_REL16_LO:
+	case R_PPC64_REL16_HI: case R_PPC64_REL16_HA:
+		return bytes(2, size, mask);
+	case R_PPC64_ENTRY: /* the linker may rewrite the TOC set-up pair */
+		return bytes(8, size, mask);
+	default:
+		return 0;
+	}
+}
+
+static int s390_field(uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (type) {
+	case R_390_64: case R_390_PC64: case R_390_GOT64: case R_390_PLT64:
+		return bytes(8, size, mask);
+	case R_390_32: case R_390_PC32: case R_390_PC32DBL: case R_390_PLT32DBL: case R_390_GOTENT:
+	case R_390_GOTPCDBL: case R_390_GOT32: case R_390_PLT32:
+		return bytes(4, size, mask);
+	case R_390_16: case R_390_PC16: case R_390_PC16DBL: case R_390_PLT16DBL:
+		return bytes(2, size, mask);
+	default:
+		return 0;
+	}
+}
+
+int kelf_knows_reloc_fields(const kelf *k)
+{
+	return k->machine == EM_X86_64 || k->machine == EM_386 || k->machine == EM_AARCH64 ||
+	       k->machine == EM_PPC64 || k->machine == EM_S390;
+}
+
+int kelf_reloc_field(const kelf *k, uint32_t type, unsigned *size, uint32_t *mask)
+{
+	switch (k->machine) {
+	case EM_X86_64: return x86_64_field(type, size, mask);
+	case EM_386: return i386_field(type, size, mask);
+	case EM_AARCH64: return aarch64_field(type, size, mask);
+	case EM_PPC64: return ppc64_field(type, size, mask);
+	case EM_S390: return s390_field(type, size, mask);
+	default: return 0;
+	}
 }

@@ -100,6 +100,11 @@ int corr_index_sections(corr_side *sd)
 int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off)
 {
 	const kelf *k = sd->k;
+	/* Symbol values are addresses in a linked image. */
+	uint64_t base = k->etype == ET_REL ? 0 : k->sections[sec].addr;
+	if (off > UINT64_MAX - base)
+		return CORR_NONE;
+	off += base;
 	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1];
 	/* Last symbol with value <= off. */
 	while (lo < hi) {

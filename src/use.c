@@ -38,12 +38,13 @@ static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 {
 	const kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[f];
-	if (!k->reloc_start || s->shndx == 0 || s->shndx >= k->nsections)
+	uint64_t at = kelf_symbol_offset(k, s);
+	if (!k->reloc_start || at == UINT64_MAX)
 		return 0;
 	size_t lo = k->reloc_start[s->shndx], hi = k->reloc_start[s->shndx + 1], end = hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (k->relocs[mid].offset < s->value)
+		if (k->relocs[mid].offset < at)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -51,7 +52,7 @@ static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 	size_t n = 0;
 	for (size_t r = lo; r < end && n < max; r++) {
 		const kelf_reloc *rel = &k->relocs[r];
-		if (rel->offset - s->value >= s->size)
+		if (rel->offset - at >= s->size)
 			break;
 		uint64_t inner;
 		int32_t t = corr_reloc_target(c, side, rel, &inner);

@@ -67,7 +67,7 @@ describe("pair status", function()
     assert.is_true(doc.changes.compared)
   end)
 
-  it("says a linked image cannot be compared", function()
+  it("says why a linked image without its relocations cannot be compared", function()
     local dir = "build/changes"
     local o, p = fixtures.pair("chg_function", "gcc")
     local images = {}
@@ -76,9 +76,11 @@ describe("pair status", function()
         "ld.lld-19 --unresolved-symbols=ignore-all -e compute -o $OUT " .. obj)
     end
     local r = cli.run { images.orig, images.patched }
-    assert.matches("To patch: unknown: a linked image carries no relocations", r.stdout)
+    assert.matches("To patch: unknown: [^\n]*orig.elf: a linked image without its relocations: link it with "
+      .. "%-%-emit%-relocs", r.stdout)
     local doc = cjson.decode(cli.run({ "--format", "json", images.orig, images.patched }).stdout)
     assert.is_false(doc.changes.compared)
+    assert.matches("^contents not compared: .*without its relocations", doc.changes.caveats[1])
     for _, pair in ipairs(doc.pairs) do assert.are.equal("unknown", pair.status) end
   end)
 end)

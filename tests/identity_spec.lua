@@ -42,3 +42,25 @@ describe("a string-only change", function()
     end)
   end
 end)
+
+describe("a linked image", function()
+  for _, m in ipairs(machines.all) do
+    -- Everything after grows moved; relocated fields hold other addresses.
+    it(("with its relocations reports exactly the function that changed (%s)"):format(m.name), function()
+      local o, p = machines.images("image_grows", m, "-Wl,--emit-relocs")
+      local r = C.run(o, p)
+      assert.are.same({ true }, { r.result:compares_content() })
+      assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+      assert.are.equal("same", r.result:status(r.result.orig:symbol(r.result:named("orig", "after")[1].index)))
+    end)
+  end
+
+  it("without relocations is not compared, and says why", function()
+    local o, p = machines.images("image_grows", machines.get("x86_64"), "")
+    local r = C.run(o, p)
+    local compared, why = r.result:compares_content()
+    assert.is_false(compared)
+    assert.matches("without its relocations: link it with %-%-emit%-relocs", why)
+    assert.are.same({}, changes(o, p))
+  end)
+end)

@@ -200,9 +200,11 @@ function Result:status(sym)
   return self.correlator:status(orig)
 end
 
---- Whether statuses mean anything: both objects are relocatable.
+--- Whether statuses mean anything: both sides are relocatable objects, or
+--- linked images that kept their relocations (--emit-relocs); when not, also
+--- why not ("path: reason").
 function Result:compares_content()
-  return self.orig:info().type == "rel" and self.patched:info().type == "rel"
+  return self.correlator:compared()
 end
 
 --- Uses the correlation of the orig object with its linked image (vmlinux)
@@ -279,9 +281,15 @@ end
 --- What can make the change lists say more than changed: a list of
 --- messages, empty for objects built the way live patches are.
 function Result:caveats()
-  if not self:compares_content() then return {} end
+  local compared, why = self:compares_content()
+  if not compared then return { ("contents not compared: %s"):format(why) } end
   local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
   if o + p == 0 then return {} end
+  if self.orig:info().type ~= "rel" then
+    return { ("%d functions of orig (%d of patched) share a section in these linked images: where their "
+      .. "objects were built without -ffunction-sections, calls the assembler resolved carry no relocation, "
+      .. "so a function placed after one that changed size can be reported changed"):format(o, p) }
+  end
   return { ("%d functions of orig (%d of patched) share a section with other functions (built without "
     .. "-ffunction-sections): calls between them carry no relocation, so a function placed after one "
     .. "that changed size can be reported changed"):format(o, p) }

@@ -58,4 +58,20 @@ function M.pair(case, m, flags)
   return M.side(case, "orig", m, flags), M.side(case, "patched", m, flags)
 end
 
+--- The orig and patched programs of a case for machine m: each side's
+--- objects linked into a static image with the compiler driver and ldflags
+--- (such as "-Wl,--emit-relocs"); compiled with -fno-ipa-ra, so that a
+--- caller's code does not follow its callee's register use.
+function M.images(case, m, ldflags)
+  local out = {}
+  for _, side in ipairs { "orig", "patched" } do
+    local obj = M.side(case, side, m, "-ffunction-sections -fno-ipa-ra")
+    local tag = ldflags:gsub("[^%w]", "")
+    local image = ("build/machines/%s/%s/%s%s.elf"):format(m.name, case, side, tag ~= "" and ("-" .. tag) or "")
+    out[side] = B.build(image:match("^(.*)/"), image, { obj },
+      ("%s -nostdlib -static %s -o $OUT %s"):format(m.cc, ldflags, cli.quote(obj)))
+  end
+  return out.orig, out.patched
+end
+
 return M

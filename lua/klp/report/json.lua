@@ -91,7 +91,7 @@ local function changes_object(res)
     for i, row in ipairs(ch[kind]) do rows[i] = change_row(row) end
     fields[#fields + 1] = { kind, "[" .. table.concat(rows, ",") .. "]" }
   end
-  fields[#fields + 1] = { "compared", cjson.encode(res:compares_content()) }
+  fields[#fields + 1] = { "compared", cjson.encode((res:compares_content())) }
   fields[#fields + 1] = { "caveats", array(res:caveats()) }
   fields[#fields + 1] = { "sympos_order", cjson.encode(res.image and ("kallsyms of " .. res.image.patched:info().path)
     or "orig object symtab") }

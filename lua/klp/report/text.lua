@@ -149,10 +149,10 @@ end
 -- cannot do.
 local function add_changes(out, res, st)
   out[#out + 1] = ""
-  if not res:compares_content() then
-    out[#out + 1] = st("head", "To patch: ") .. "unknown: a linked image carries no relocations, so klp "
-      .. "cannot tell a changed function from a relocated one; compare the relocatable objects"
-      .. " (vmlinux.o, the module's .o) instead."
+  local compared, why = res:compares_content()
+  if not compared then
+    out[#out + 1] = st("head", "To patch: ") .. ("unknown: %s, so klp cannot tell a changed function "
+      .. "from a moved one; compare the relocatable objects (vmlinux.o, the module's .o) instead."):format(why)
     return
   end
   local order = res.image and ("kallsyms order of " .. res.image.patched:info().path)
