@@ -37,7 +37,7 @@ BUSTED  = $(LUA) /usr/bin/busted
 # Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
 DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-filesystem lua-busted luarocks \
                gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 libclang-rt-19-dev \
-               valgrind time
+               gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu valgrind time
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 EXAMPLE_SIDES = $(BUILD)/example/orig.o $(BUILD)/example/patched.o
