@@ -90,20 +90,6 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	return klp_hash_mix(klp_hash_mix(r->offset - base, r->type), target_identity(c, side, r, 0));
 }
 
-/* The first relocation of section sec at or past offset at. */
-static const kelf_reloc *first_reloc_from(const kelf *k, size_t sec, uint64_t at)
-{
-	size_t lo = k->reloc_start[sec], hi = k->reloc_start[sec + 1];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->relocs[mid].offset < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return k->relocs + lo;
-}
-
 /* Clears in buf (the bytes of a linked-image symbol at offset at) the bits
  * relocation r wrote, which hold the resolved address; returns 0 for a
  * relocation whose field klp does not know. */
@@ -143,7 +129,7 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
 		return 1;
 	}
 	const unsigned char *b = kelf_section_bytes(k, s->shndx);
-	const kelf_reloc *first = first_reloc_from(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
+	const kelf_reloc *first = k->relocs + kelf_first_reloc(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
 	if (b && k->etype != ET_REL) {
 		/* Relocated fields hold addresses here: hash them cleared. */
 		memcpy(scratch, b + at, s->size);

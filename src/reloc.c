@@ -166,6 +166,19 @@ out:
 	return rc;
 }
 
+size_t kelf_first_reloc(const kelf *k, size_t sec, uint64_t off)
+{
+	size_t lo = k->reloc_start[sec], hi = k->reloc_start[sec + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->relocs[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 #ifndef R_PPC64_ENTRY
 #define R_PPC64_ENTRY 118
 #endif

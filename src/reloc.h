@@ -13,6 +13,11 @@
  * or -1 with a one-line message in err. */
 int kelf_load_relocs(kelf *k, char *err, size_t errlen);
 
+/* The index in k->relocs of the first relocation of section sec at or past
+ * offset off (reloc_start[sec + 1] when there is none); relocations must be
+ * loaded and sec < nsections. */
+size_t kelf_first_reloc(const kelf *k, size_t sec, uint64_t off);
+
 /* The bytes of section s (NULL for NOBITS or an empty section). */
 const unsigned char *kelf_section_bytes(kelf *k, size_t s);
 

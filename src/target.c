@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "reloc.h"
+
 /* Relocation types whose addend is taken from the end of a 4-byte field:
  * the target is 4 bytes past addend (x86 PC-relative references). */
 static int pc_relative_fixup(unsigned machine, uint32_t type)
@@ -42,11 +44,11 @@ static int by_value(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
-/* Whether a symbol can be a target: named, in a real section, not a FILE or
- * section symbol. */
+/* Whether a symbol can be a target: named, in a real section (at or past
+ * its address, in a linked image), not a FILE or section symbol. */
 static int placeable(const kelf *k, const kelf_symbol *s)
 {
-	return s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
+	return kelf_symbol_offset(k, s) != UINT64_MAX && s->type != STT_SECTION && s->type != STT_FILE &&
 	       s->name_len > 0;
 }
 
@@ -143,7 +145,7 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
 		return CORR_NONE;
 	int32_t s = corr_covering(sd, t->shndx, (uint64_t)off);
 	if (s != CORR_NONE)
-		*inner = (uint64_t)off - sd->k->symbols[s].value;
+		*inner = (uint64_t)off - kelf_symbol_offset(sd->k, &sd->k->symbols[s]);
 	return s;
 }
 
@@ -151,13 +153,6 @@ const kelf_reloc *corr_reloc_at(const kelf *k, size_t sec, uint64_t off)
 {
 	if (!k->reloc_start || sec >= k->nsections)
 		return NULL;
-	size_t lo = k->reloc_start[sec], hi = k->reloc_start[sec + 1];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->relocs[mid].offset < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < k->reloc_start[sec + 1] && k->relocs[lo].offset == off ? &k->relocs[lo] : NULL;
+	size_t r = kelf_first_reloc(k, sec, off);
+	return r < k->reloc_start[sec + 1] && k->relocs[r].offset == off ? &k->relocs[r] : NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "group.h"
 #include "pass.h"
+#include "reloc.h"
 #include "target.h"
 #include "trace.h"
 
@@ -41,16 +42,8 @@ static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 	uint64_t at = kelf_symbol_offset(k, s);
 	if (!k->reloc_start || at == UINT64_MAX)
 		return 0;
-	size_t lo = k->reloc_start[s->shndx], hi = k->reloc_start[s->shndx + 1], end = hi;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->relocs[mid].offset < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t n = 0;
-	for (size_t r = lo; r < end && n < max; r++) {
+	size_t end = k->reloc_start[s->shndx + 1], n = 0;
+	for (size_t r = kelf_first_reloc(k, s->shndx, at); r < end && n < max; r++) {
 		const kelf_reloc *rel = &k->relocs[r];
 		if (rel->offset - at >= s->size)
 			break;
