@@ -19,7 +19,7 @@ CFLAGS    ?= -O2 -g
 # line (as LuaRocks does) cannot drop them.
 KLP_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
              -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror $(LUA_INC)
-LDLIBS     = -lelf
+LDLIBS     = -lelf $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
 BUILD     ?= build
 
 SRCS    = $(wildcard src/*.c)
@@ -35,7 +35,7 @@ LUA_CMOD ?= $(PREFIX)/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/lua/5.4
 BUSTED  = $(LUA) /usr/bin/busted
 
 # Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
-DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev lua-lpeg lua-cjson lua-argparse lua-filesystem lua-busted luarocks \
+DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev libcapstone-dev lua-lpeg lua-cjson lua-argparse lua-filesystem lua-busted luarocks \
                gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 libclang-rt-19-dev \
                gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu valgrind time
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)

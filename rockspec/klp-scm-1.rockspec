@@ -24,6 +24,7 @@ dependencies = {
 }
 external_dependencies = {
   LIBELF = { header = "libelf.h", library = "elf" },
+  CAPSTONE = { header = "capstone/capstone.h", library = "capstone" },
 }
 build = {
   type = "builtin",
@@ -34,16 +35,19 @@ build = {
         "src/evidence.c", "src/exclude.c", "src/forbid.c", "src/group.c", "src/index.c", "src/kelf.c",
         "src/keys.c", "src/pass.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
         "src/use.c",
+        "src/decode.c", "src/listing.c", "src/fndiff.c",
         "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/ljson.c", "src/lnames.c", "src/lpass.c",
         "src/lquery.c", "src/lutil.c", "src/lwork.c",
+        "src/ldiff.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      incdirs = { "$(LIBELF_INCDIR)" },
-      libdirs = { "$(LIBELF_LIBDIR)" },
-      libraries = { "elf" },
+      incdirs = { "$(LIBELF_INCDIR)", "$(CAPSTONE_INCDIR)" },
+      libdirs = { "$(LIBELF_LIBDIR)", "$(CAPSTONE_LIBDIR)" },
+      libraries = { "elf", "capstone" },
     },
     klp = "lua/klp/init.lua",
     ["klp.cli"] = "lua/klp/cli.lua",
+    ["klp.diff"] = "lua/klp/diff.lua",
     ["klp.engine"] = "lua/klp/engine.lua",
     ["klp.forecast"] = "lua/klp/forecast.lua",
     ["klp.forecast_report"] = "lua/klp/forecast_report.lua",

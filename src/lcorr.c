@@ -390,6 +390,7 @@ void klp_open_correlator(lua_State *L)
 	luaL_setfuncs(L, klp_correlator_pass_methods, 0);
 	luaL_setfuncs(L, klp_correlator_query_methods, 0);
 	luaL_setfuncs(L, klp_correlator_json_methods, 0);
+	luaL_setfuncs(L, klp_correlator_diff_methods, 0);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 	lua_pushcfunction(L, klp_correlator_new);

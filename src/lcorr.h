@@ -37,5 +37,6 @@ void klp_set_int(lua_State *L, const char *f, lua_Integer v);
 extern const luaL_Reg klp_correlator_pass_methods[];
 extern const luaL_Reg klp_correlator_query_methods[];
 extern const luaL_Reg klp_correlator_json_methods[];
+extern const luaL_Reg klp_correlator_diff_methods[];
 
 #endif

@@ -30,6 +30,9 @@ local function parser()
   p:option("-w --why", "Instead of the report, show what each pass did with the symbols of this "
     .. "name or key (repeatable).")
     :argname("NAME"):count("*")
+  p:option("--diff", "Instead of the report, the instructions of the function of this name or key "
+    .. "in both objects as a unified diff, references written as symbol+offset (repeatable).")
+    :argname("NAME"):count("*")
   p:option("-j --jobs", "Tree mode: compare objects in N worker processes (default: one per processor).")
     :argname("N"):convert(function(v)
       local n = math.tointeger(tonumber(v))
@@ -87,7 +90,9 @@ local function misplaced(args, mode)
   local tree_only = #args.include > 0 or #args.exclude > 0 or args.jobs
   if mode ~= "tree" and tree_only then return "--jobs, --include and --exclude apply to tree mode (two directories)" end
   if mode == "tree" and #args.why > 0 then return "--why applies to one object pair, not to tree mode" end
-  if mode == "forecast" and (args.orig or args.vmlinux or args.explain or #args.why > 0
+  if mode == "tree" and #args.diff > 0 then return "--diff applies to one object pair, not to tree mode" end
+  if #args.why > 0 and #args.diff > 0 then return "--why and --diff each replace the report: give one of them" end
+  if mode == "forecast" and (args.orig or args.vmlinux or args.explain or #args.why > 0 or #args.diff > 0
       or args.policy ~= "default") then
     return "--forecast takes one object and no other input (see klp --help)"
   end
@@ -108,6 +113,11 @@ local function run_pair(args)
   local chunks
   if why then
     chunks = { report.why(res, why) }
+  elseif #args.diff > 0 then
+    local diff = require "klp.diff"
+    local d, derr = diff.compute(res, args.diff)
+    if not d then return fail(derr) end
+    chunks = { args.format == "json" and diff.json(d) or diff.text(d, { colour = use_colour(args) }) }
   elseif args.format == "json" then
     chunks = report.json_chunks(res, { explain = args.explain })
   else

@@ -24,12 +24,15 @@
 #include "changes.h"
 #include "children.h"
 #include "corr.h"
+#include "decode.h"
 #include "digest.h"
 #include "exclude.h"
+#include "fndiff.h"
 #include "forbid.h"
 #include "hash.h"
 #include "kelf.h"
 #include "keys.h"
+#include "listing.h"
 #include "reloc.h"
 #include "pass.h"
 #include "sympos.h"
@@ -170,6 +173,187 @@ static void check_relocs(kelf *k)
 	/* A second call keeps what the first loaded. */
 	kelf_reloc *before = k->relocs;
 	CHECK(kelf_load_relocs(k, err, sizeof err) == 0 && k->relocs == before);
+}
+
+/* ------------------------------------------------------------------ decoding */
+
+/* Where the records of one decoded range must be. */
+typedef struct decode_check {
+	uint64_t next, end;
+	size_t n;
+} decode_check;
+
+/* One record: at the next offset, inside the range, its fields inside the
+ * instruction and its text spans inside the NUL-terminated text. */
+static int check_insn(void *ud, const klp_insn *in)
+{
+	decode_check *dc = ud;
+	CHECK(in->offset == dc->next);
+	CHECK(in->size > 0 && in->size <= dc->end - in->offset);
+	CHECK(in->kind <= KLP_INSN_BAD && in->noperands <= KLP_INSN_OPERANDS);
+	size_t tl = strnlen(in->text, KLP_INSN_TEXT);
+	CHECK(tl < KLP_INSN_TEXT && in->mnemonic_len <= tl);
+	CHECK(in->kind != KLP_INSN_BAD || strcmp(in->text, "(bad)") == 0);
+	for (unsigned o = 0; o < in->noperands; o++) {
+		const klp_operand *op = &in->operands[o];
+		CHECK(op->kind <= KLP_OP_IMM && op->text_how <= KLP_TEXT_BEFORE);
+		CHECK(op->field_size == 0 || (size_t)op->field_offset + op->field_size <= in->size);
+		if (op->text_how != KLP_TEXT_NONE)
+			CHECK((size_t)op->text_start + op->text_len <= tl);
+	}
+	volatile unsigned char last = in->bytes[in->size - 1];
+	(void)last;
+	dc->next += in->size;
+	dc->n++;
+	return 0;
+}
+
+/* The section offset of a symbol's bytes, as the listing computes it. */
+static int symbol_range(const kelf *k, const kelf_symbol *s, uint64_t *start)
+{
+	if (s->shndx == 0 || s->shndx >= k->nsections)
+		return 0;
+	const kelf_section *sec = &k->sections[s->shndx];
+	uint64_t value = k->machine == EM_ARM ? s->value & ~(uint64_t)1 : s->value;
+	uint64_t base = k->etype == ET_REL ? 0 : sec->addr;
+	if (value < base || value - base > sec->size || s->size > sec->size - (value - base))
+		return 0;
+	*start = value - base;
+	return 1;
+}
+
+/* Decodes every FUNC symbol's bytes (4 MB at most per input); a machine
+ * Capstone 4 lacks gives a one-line reason instead. */
+static void check_decoder(kelf *k)
+{
+	char err[300];
+	memset(err, 'x', sizeof err);
+	klp_decoder *d = klp_decoder_new(k, err, sizeof err);
+	if (!d) {
+		check_message(err, sizeof err);
+		return;
+	}
+	uint64_t budget = 4u << 20;
+	for (uint32_t i = 1; i < k->nsymbols && budget; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		uint64_t start;
+		if (s->type != STT_FUNC)
+			continue;
+		int inside = symbol_range(k, s, &start);
+		uint64_t size = s->size < budget ? s->size : budget;
+		decode_check dc = { start, start + size, 0 };
+		unsigned flags = k->machine == EM_ARM && (s->value & 1) ? KLP_DECODE_THUMB : 0;
+		int rc = inside ? klp_decode(d, s->shndx, start, size, flags, check_insn, &dc)
+				: klp_decode(d, s->shndx < k->nsections ? s->shndx : 0, s->value, s->size, 0, check_insn, &dc);
+		if (inside && rc == 0) {
+			CHECK(dc.next == dc.end);
+			budget -= size;
+		} else {
+			CHECK(rc == -1 && dc.n == 0);
+		}
+	}
+	klp_decoder_free(d);
+}
+
+/* A diff's rows hold every line of both listings once, in order; a context
+ * row's labels agree; the counts and reasons add up. */
+static void check_diff(const klp_listing *a, const klp_listing *b, const klp_diff *df)
+{
+	size_t next[2] = { 0, 0 }, changed = 0;
+	for (size_t r = 0; r < df->nrows; r++) {
+		const klp_diff_row *row = &df->rows[r];
+		CHECK(row->op == ' ' || row->op == '-' || row->op == '+');
+		for (int s = 0; s < 2; s++) {
+			int has = row->op == ' ' || (row->op == '-') == (s == 0);
+			if (has)
+				CHECK(row->line[s] >= 0 && (size_t)row->line[s] == next[s]++);
+			else
+				CHECK(row->line[s] == -1);
+		}
+		if (row->op == ' ') {
+			CHECK(row->why == KLP_WHY_SAME && row->pair == -1);
+			CHECK(df->labels[0][row->line[0]] == df->labels[1][row->line[1]]);
+		} else {
+			changed++;
+			const klp_listing *other = row->op == '-' ? b : a;
+			CHECK(row->pair >= -1 && (row->pair < 0 || (size_t)row->pair < other->nlines));
+			CHECK(row->pair < 0 ? row->why == (row->op == '-' ? KLP_WHY_REMOVED : KLP_WHY_ADDED)
+					    : row->why == KLP_WHY_TARGET || row->why == KLP_WHY_BYTES);
+		}
+		char text[600];
+		int side = row->op == '+';
+		size_t n = klp_diff_line_text(df, side, side ? b : a, (size_t)row->line[side], text, sizeof text);
+		CHECK(n < sizeof text && strlen(text) == n);
+		(void)klp_diff_why_name((klp_diff_why)row->why);
+	}
+	CHECK(next[0] == a->nlines && next[1] == b->nlines && changed == df->changed);
+}
+
+/* A listing's lines: in offset order inside the function, texts inside the
+ * text block, local references in range. */
+static void check_listing(const klp_listing *l)
+{
+	for (size_t i = 0; i < l->nlines; i++) {
+		const klp_line *line = &l->lines[i];
+		CHECK(line->size > 0 && line->offset < l->bytes && line->size <= l->bytes - line->offset);
+		if (i > 0)
+			CHECK(line->offset == l->lines[i - 1].offset + l->lines[i - 1].size);
+		CHECK(line->text < l->textlen && memchr(l->text + line->text, '\0', l->textlen - line->text));
+		CHECK(line->local == KLP_LOCAL_NONE || line->local == KLP_LOCAL_INSIDE ||
+		      (line->local >= 0 && (size_t)line->local < l->nlines));
+	}
+}
+
+/* Lists and diffs the function pairs (1 MB of code at most).  Against
+ * itself, where every symbol is its own twin, no instruction differs. */
+static void check_diffs(corr *c, int self)
+{
+	char err[500];
+	klp_decoder *d[2];
+	for (int s = 0; s < 2; s++) {
+		memset(err, 'x', sizeof err);
+		d[s] = klp_decoder_new(c->side[s].k, err, sizeof err);
+		if (!d[s])
+			check_message(err, sizeof err);
+	}
+	const kelf *a = c->side[0].k;
+	int identity = self;
+	for (uint32_t i = 1; i < a->nsymbols && identity; i++)
+		identity = c->side[0].syms[i].twin == CORR_NONE || c->side[0].syms[i].twin == (int32_t)i;
+	uint64_t budget = 1u << 20;
+	for (uint32_t i = 1; i < a->nsymbols && budget && d[0] && d[1]; i++) {
+		int32_t t = c->side[0].syms[i].twin;
+		if (a->symbols[i].type != STT_FUNC || t == CORR_NONE)
+			continue;
+		klp_listing l[2];
+		int rc[2];
+		for (int s = 0; s < 2; s++) {
+			memset(err, 'x', sizeof err);
+			rc[s] = klp_listing_build(c, s, s ? (uint32_t)t : i, d[s], &l[s], err, sizeof err);
+			if (rc[s] != 0) {
+				check_message(err, sizeof err);
+				CHECK(l[s].nlines == 0 && l[s].lines == NULL);
+			} else {
+				check_listing(&l[s]);
+			}
+			uint64_t used = l[s].bytes < budget ? l[s].bytes : budget;
+			budget -= used;
+		}
+		if (rc[0] == 0 && rc[1] == 0) {
+			klp_diff df;
+			CHECK(klp_diff_listings(&l[0], &l[1], &df) == 0);
+			check_diff(&l[0], &l[1], &df);
+			if (identity && t == (int32_t)i && df.changed != 0) {
+				fprintf(stderr, "elf_fuzz: '%s' differs from itself in %zu rows\n", a->symbols[i].name, df.changed);
+				abort();
+			}
+			klp_diff_free(&df);
+		}
+		klp_listing_free(&l[0]);
+		klp_listing_free(&l[1]);
+	}
+	klp_decoder_free(d[0]);
+	klp_decoder_free(d[1]);
 }
 
 /* Loads a changed copy of the input, the "patched" side of the third
@@ -865,6 +1049,8 @@ static void correlate(kelf *a, kelf *b, int in_order, int mode, uint64_t seed)
 	if (self)
 		check_self_unique(c);
 	check_analysis(c);
+	if (!in_order)
+		check_diffs(c, self);
 
 	if (verbose) {
 		size_t paired = 0;
@@ -917,6 +1103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(b->nsymbols == a->nsymbols && b->nsections == a->nsections && b->nfiles == a->nfiles);
 	kelf_release_file(b); /* the arrays stay usable without the descriptor */
 	check_relocs(a);
+	check_decoder(a);
 
 	uint64_t seed = klp_hash((const char *)data, size);
 	correlate(a, b, 0, SELF, seed);

@@ -35,7 +35,7 @@ for f in "$src"/*.c; do
 done
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror -I $src \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cmd="$cc $flags -o $bin.tmp $fuzzdir/elf_fuzz.c$srcs -lelf"
+cmd="$cc $flags -o $bin.tmp $fuzzdir/elf_fuzz.c$srcs -lelf -lcapstone"
 
 # Rebuild when the command (and so the source list) or any source changed.
 if [ ! -x "$bin" ] || [ "$(cat "$bin.cmd" 2>/dev/null)" != "$cmd" ] ||

@@ -1,0 +1,777 @@
+/* decode: section bytes as instruction records, on Capstone 4 (decode.h).
+ *
+ * Capstone is given each instruction's address as the section's sh_addr plus
+ * its offset (0 plus the offset in a relocatable object), so the targets it
+ * computes are addresses; a target becomes a section offset by taking sh_addr
+ * off again.  What Capstone 4 does not say, the ISA rules here do: which
+ * s390 and ppc instructions branch (it marks few of them), where s390's
+ * relative fields sit (bytes 2-3, or 2-5 in the 6-byte RIL formats), and
+ * how far to skip undecodable bytes (x86 one byte, s390 the length its
+ * opcode's top bits give, the others one word). */
+#include "decode.h"
+
+#include <capstone/capstone.h>
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reloc.h"
+
+struct klp_decoder {
+	kelf *k;
+	csh handle;
+	cs_insn *insn;   /* Capstone's buffer, reused for every instruction */
+	cs_arch arch;
+	cs_mode mode;    /* the mode opened with (ARM: without Thumb) */
+	int thumb;       /* the handle is in Thumb mode now */
+	unsigned width;  /* fixed instruction width, 0 for x86 and s390 */
+};
+
+/* Capstone's architecture and mode for an ELF machine; 0 when it has none. */
+static int arch_of(const kelf *k, cs_arch *arch, cs_mode *mode, unsigned *width)
+{
+	cs_mode endian = k->big_endian ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN;
+	*width = 4;
+	switch (k->machine) {
+	case EM_X86_64:
+		*arch = CS_ARCH_X86, *mode = CS_MODE_64, *width = 0;
+		return 1;
+	case EM_386:
+		*arch = CS_ARCH_X86, *mode = CS_MODE_32, *width = 0;
+		return 1;
+	case EM_AARCH64:
+		*arch = CS_ARCH_ARM64, *mode = endian;
+		return 1;
+	case EM_ARM:
+		*arch = CS_ARCH_ARM, *mode = CS_MODE_ARM | endian;
+		return 1;
+	case EM_PPC64:
+		*arch = CS_ARCH_PPC, *mode = CS_MODE_64 | endian;
+		return 1;
+	case EM_PPC:
+		*arch = CS_ARCH_PPC, *mode = CS_MODE_32 | endian;
+		return 1;
+	case EM_S390:
+		*arch = CS_ARCH_SYSZ, *mode = CS_MODE_BIG_ENDIAN, *width = 0;
+		return 1;
+	case EM_MIPS:
+		*arch = CS_ARCH_MIPS, *mode = (k->elfclass == 64 ? CS_MODE_MIPS64 : CS_MODE_MIPS32) | endian;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+klp_decoder *klp_decoder_new(kelf *k, char *err, size_t errlen)
+{
+	cs_arch arch;
+	cs_mode mode;
+	unsigned width;
+	if (!arch_of(k, &arch, &mode, &width)) {
+		int major = 0, minor = 0;
+		cs_version(&major, &minor);
+		snprintf(err, errlen, "machine %s is not supported by the disassembler (Capstone %d.%d has no decoder for it)",
+			 kelf_machine_name(k->machine), major, minor);
+		return NULL;
+	}
+	klp_decoder *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory for a disassembler");
+		return NULL;
+	}
+	cs_err e = cs_open(arch, mode, &d->handle);
+	if (e != CS_ERR_OK) {
+		snprintf(err, errlen, "machine %s is not supported by the disassembler (Capstone: %s)",
+			 kelf_machine_name(k->machine), cs_strerror(e));
+		free(d);
+		return NULL;
+	}
+	cs_option(d->handle, CS_OPT_DETAIL, CS_OPT_ON);
+	d->insn = cs_malloc(d->handle);
+	if (!d->insn) {
+		snprintf(err, errlen, "out of memory for a disassembler");
+		cs_close(&d->handle);
+		free(d);
+		return NULL;
+	}
+	d->k = k;
+	d->arch = arch;
+	d->mode = mode;
+	d->width = width;
+	return d;
+}
+
+void klp_decoder_free(klp_decoder *d)
+{
+	if (!d)
+		return;
+	cs_free(d->insn, 1);
+	cs_close(&d->handle);
+	free(d);
+}
+
+int klp_decoder_fixed_width(const klp_decoder *d)
+{
+	return d->width != 0;
+}
+
+/* ------------------------------------------------------------------ kinds */
+
+static int in_group(const cs_insn *in, uint8_t group)
+{
+	const cs_detail *dt = in->detail;
+	for (unsigned g = 0; g < dt->groups_count && g < sizeof dt->groups; g++)
+		if (dt->groups[g] == group)
+			return 1;
+	return 0;
+}
+
+static int starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int ends(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* ppc branch mnemonics: b, a condition, ctr/lr/tar, l (link), a (absolute),
+ * then an optional +/- hint.  Returns the kind, or KLP_INSN_OTHER when the
+ * mnemonic is not a branch (bpermd, brinc, ...). */
+static klp_insn_kind ppc_kind(const char *m)
+{
+	static const char *const conds[] = { "dnzt", "dnzf", "dzt", "dzf", "dnz", "dz", "eq", "ne", "lt", "le",
+					     "gt", "ge", "so", "ns", "un", "nu", "nl", "ng", "t", "f", "c", NULL };
+	if (m[0] != 'b')
+		return KLP_INSN_OTHER;
+	const char *p = m + 1;
+	for (int i = 0; conds[i]; i++)
+		if (starts(p, conds[i])) {
+			p += strlen(conds[i]);
+			break;
+		}
+	int to_lr = 0;
+	if (starts(p, "ctr"))
+		p += 3;
+	else if (starts(p, "lr"))
+		p += 2, to_lr = 1;
+	else if (starts(p, "tar"))
+		p += 3;
+	int link = *p == 'l';
+	p += link;
+	p += *p == 'a';
+	p += *p == '+' || *p == '-';
+	if (*p)
+		return KLP_INSN_OTHER;
+	return link ? KLP_INSN_CALL : to_lr ? KLP_INSN_RETURN : KLP_INSN_JUMP;
+}
+
+/* s390 compare-and-branch-relative: c[l][g](r|i)j<cond>. */
+static int s390_compare_branch(const char *m)
+{
+	if (*m++ != 'c')
+		return 0;
+	m += *m == 'l';
+	m += *m == 'g';
+	if (*m != 'r' && *m != 'i')
+		return 0;
+	return m[1] == 'j';
+}
+
+/* Whether an s390 mnemonic has a PC-relative operand (its last immediate). */
+static int s390_relative(const char *m)
+{
+	if (m[0] == 'j' || starts(m, "bras") || starts(m, "brc") || starts(m, "brx") || s390_compare_branch(m))
+		return 1;
+	return ends(m, "rl") && strcmp(m, "srl") != 0; /* larl, lrl, lgrl, strl, exrl, pfdrl, crl, ... */
+}
+
+static klp_insn_kind s390_kind(const cs_insn *in)
+{
+	const char *m = in->mnemonic;
+	if (starts(m, "bras") || starts(m, "bas"))
+		return KLP_INSN_CALL;
+	if (strcmp(m, "br") == 0 && strcmp(in->op_str, "%r14") == 0)
+		return KLP_INSN_RETURN;
+	if (m[0] == 'j' || starts(m, "br") || starts(m, "bc") || strcmp(m, "b") == 0 || s390_compare_branch(m))
+		return KLP_INSN_JUMP;
+	return KLP_INSN_OTHER;
+}
+
+static klp_insn_kind arm_kind(const cs_insn *in)
+{
+	const cs_arm *a = &in->detail->arm;
+	switch (in->id) {
+	case ARM_INS_BL:
+	case ARM_INS_BLX:
+		return KLP_INSN_CALL;
+	case ARM_INS_BX:
+		return a->op_count == 1 && a->operands[0].type == ARM_OP_REG && a->operands[0].reg == ARM_REG_LR
+			       ? KLP_INSN_RETURN
+			       : KLP_INSN_JUMP;
+	case ARM_INS_POP:
+	case ARM_INS_LDM:
+		for (unsigned o = 0; o < a->op_count && o < 36; o++)
+			if (a->operands[o].type == ARM_OP_REG && a->operands[o].reg == ARM_REG_PC)
+				return KLP_INSN_RETURN;
+		return KLP_INSN_OTHER;
+	case ARM_INS_B:
+	case ARM_INS_CBZ:
+	case ARM_INS_CBNZ:
+	case ARM_INS_TBB:
+	case ARM_INS_TBH:
+		return KLP_INSN_JUMP;
+	default:
+		return KLP_INSN_OTHER;
+	}
+}
+
+static klp_insn_kind mips_kind(const cs_insn *in)
+{
+	const cs_mips *m = &in->detail->mips;
+	switch (in->id) {
+	case MIPS_INS_JAL:
+	case MIPS_INS_JALR:
+	case MIPS_INS_JALRS:
+	case MIPS_INS_JALS:
+	case MIPS_INS_JALX:
+	case MIPS_INS_JIALC:
+	case MIPS_INS_JALRC:
+	case MIPS_INS_BAL:
+	case MIPS_INS_BALC:
+	case MIPS_INS_BGEZAL:
+	case MIPS_INS_BLTZAL:
+		return KLP_INSN_CALL;
+	case MIPS_INS_JR:
+	case MIPS_INS_JRC:
+		return m->op_count == 1 && m->operands[0].type == MIPS_OP_REG && m->operands[0].reg == MIPS_REG_RA
+			       ? KLP_INSN_RETURN
+			       : KLP_INSN_JUMP;
+	default:
+		break;
+	}
+	if (in_group(in, CS_GRP_CALL))
+		return KLP_INSN_CALL;
+	return in_group(in, CS_GRP_JUMP) ? KLP_INSN_JUMP : KLP_INSN_OTHER;
+}
+
+static klp_insn_kind kind_of(const klp_decoder *d, const cs_insn *in)
+{
+	switch (d->arch) {
+	case CS_ARCH_PPC:
+		return ppc_kind(in->mnemonic);
+	case CS_ARCH_SYSZ:
+		return s390_kind(in);
+	case CS_ARCH_ARM:
+		return arm_kind(in);
+	case CS_ARCH_MIPS:
+		return mips_kind(in);
+	case CS_ARCH_ARM64:
+		if (in->id == ARM64_INS_BL || in->id == ARM64_INS_BLR)
+			return KLP_INSN_CALL;
+		break;
+	default:
+		break;
+	}
+	if (in_group(in, CS_GRP_CALL))
+		return KLP_INSN_CALL;
+	if (in_group(in, CS_GRP_RET) || in_group(in, CS_GRP_IRET))
+		return KLP_INSN_RETURN;
+	return in_group(in, CS_GRP_JUMP) ? KLP_INSN_JUMP : KLP_INSN_OTHER;
+}
+
+/* ------------------------------------------------------------------ operands */
+
+/* Appends an operand to the record (silently dropped past the array). */
+static klp_operand *add_operand(klp_insn *r, klp_operand_kind kind, int64_t value)
+{
+	if (r->noperands >= KLP_INSN_OPERANDS)
+		return NULL;
+	klp_operand *op = &r->operands[r->noperands++];
+	memset(op, 0, sizeof *op);
+	op->kind = (uint8_t)kind;
+	op->value = value;
+	return op;
+}
+
+/* A branch target Capstone computed as an address, as a section offset. */
+static int64_t section_offset(const klp_decoder *d, size_t sec, uint64_t address)
+{
+	return (int64_t)(address - d->k->sections[sec].addr);
+}
+
+static void x86_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_encoding *enc = &x->encoding;
+	int relative = in_group(in, X86_GRP_BRANCH_RELATIVE);
+	int imm_field_used = 0;
+	for (unsigned o = 0; o < x->op_count && o < 8; o++) {
+		const cs_x86_op *op = &x->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == X86_OP_IMM) {
+			if (relative)
+				out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, (uint64_t)op->imm));
+			else
+				out = add_operand(r, KLP_OP_IMM, op->imm);
+			if (out && !imm_field_used && enc->imm_size) {
+				out->field_offset = enc->imm_offset, out->field_size = enc->imm_size;
+				imm_field_used = 1;
+			}
+		} else if (op->type == X86_OP_MEM) {
+			const x86_op_mem *m = &op->mem;
+			if (m->base == X86_REG_RIP || m->base == X86_REG_EIP) {
+				uint64_t next = in->address + in->size;
+				out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, next + (uint64_t)m->disp));
+			} else if (m->base == X86_REG_INVALID && m->index == X86_REG_INVALID) {
+				out = add_operand(r, KLP_OP_ABS, m->disp);
+			} else {
+				out = add_operand(r, KLP_OP_DISP, m->disp);
+				if (out)
+					out->reg = (uint16_t)m->base;
+			}
+			if (out)
+				out->mem = 1;
+			if (out && enc->disp_size)
+				out->field_offset = enc->disp_offset, out->field_size = enc->disp_size;
+		}
+	}
+}
+
+static void arm64_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+	unsigned n = a->op_count < 8 ? a->op_count : 8;
+	int last_imm = -1, has_mem = 0;
+	for (unsigned o = 0; o < n; o++) {
+		if (a->operands[o].type == ARM64_OP_IMM)
+			last_imm = (int)o;
+		has_mem |= a->operands[o].type == ARM64_OP_MEM;
+	}
+	int relative = in->id == ARM64_INS_B || in->id == ARM64_INS_BL || in->id == ARM64_INS_CBZ ||
+		       in->id == ARM64_INS_CBNZ || in->id == ARM64_INS_TBZ || in->id == ARM64_INS_TBNZ ||
+		       in->id == ARM64_INS_ADR ||
+		       ((in->id == ARM64_INS_LDR || in->id == ARM64_INS_LDRSW || in->id == ARM64_INS_PRFM) && !has_mem);
+	for (unsigned o = 0; o < n; o++) {
+		const cs_arm64_op *op = &a->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == ARM64_OP_IMM) {
+			if ((int)o == last_imm && in->id == ARM64_INS_ADRP) {
+				out = add_operand(r, KLP_OP_PAGE, section_offset(d, sec, (uint64_t)op->imm));
+				if (out && n > 0 && a->operands[0].type == ARM64_OP_REG)
+					out->reg = (uint16_t)a->operands[0].reg;
+			} else if ((int)o == last_imm && relative) {
+				out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, (uint64_t)op->imm));
+			} else {
+				out = add_operand(r, KLP_OP_IMM, op->imm);
+				/* add xD, xN, #imm: the :lo12: half of an adrp on xN */
+				if (out && in->id == ARM64_INS_ADD && o == 2 && a->operands[1].type == ARM64_OP_REG)
+					out->reg = (uint16_t)a->operands[1].reg;
+			}
+		} else if (op->type == ARM64_OP_MEM) {
+			out = add_operand(r, KLP_OP_DISP, op->mem.disp);
+			if (out)
+				out->reg = (uint16_t)op->mem.base, out->mem = 1;
+		}
+		if (out)
+			out->field_offset = 0, out->field_size = 4;
+	}
+}
+
+static void arm_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, int thumb)
+{
+	const cs_arm *a = &in->detail->arm;
+	unsigned n = a->op_count < 36 ? a->op_count : 36;
+	int relative = in->id == ARM_INS_B || in->id == ARM_INS_BL || in->id == ARM_INS_BLX ||
+		       in->id == ARM_INS_CBZ || in->id == ARM_INS_CBNZ;
+	for (unsigned o = 0; o < n; o++) {
+		const cs_arm_op *op = &a->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == ARM_OP_IMM) {
+			out = add_operand(r, relative ? KLP_OP_TARGET : KLP_OP_IMM,
+					  relative ? section_offset(d, sec, (uint32_t)op->imm) : op->imm);
+		} else if (op->type == ARM_OP_MEM && op->mem.base == ARM_REG_PC && op->mem.index == ARM_REG_INVALID) {
+			/* A literal: the PC reads 8 (ARM) or 4 (Thumb, word-aligned) ahead. */
+			uint64_t pc = thumb ? ((in->address + 4) & ~(uint64_t)3) : in->address + 8;
+			out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, pc + (int64_t)op->mem.disp));
+			if (out)
+				out->mem = 1;
+		} else if (op->type == ARM_OP_MEM) {
+			out = add_operand(r, KLP_OP_DISP, op->mem.disp);
+			if (out)
+				out->reg = (uint16_t)op->mem.base, out->mem = 1;
+		}
+		if (out)
+			out->field_offset = 0, out->field_size = (uint8_t)(in->size < 4 ? in->size : 4);
+	}
+}
+
+static void ppc_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
+{
+	const cs_ppc *p = &in->detail->ppc;
+	unsigned n = p->op_count < 8 ? p->op_count : 8;
+	int last_imm = -1;
+	for (unsigned o = 0; o < n; o++)
+		if (p->operands[o].type == PPC_OP_IMM)
+			last_imm = (int)o;
+	int branch = ppc_kind(in->mnemonic) != KLP_INSN_OTHER;
+	for (unsigned o = 0; o < n; o++) {
+		const cs_ppc_op *op = &p->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == PPC_OP_IMM && branch && (int)o == last_imm)
+			out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, (uint64_t)op->imm));
+		else if (op->type == PPC_OP_IMM)
+			out = add_operand(r, KLP_OP_IMM, op->imm);
+		else if (op->type == PPC_OP_MEM && (out = add_operand(r, KLP_OP_DISP, op->mem.disp)))
+			out->reg = (uint16_t)op->mem.base, out->mem = 1;
+		if (out)
+			out->field_offset = 0, out->field_size = 4;
+	}
+}
+
+static void s390_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
+{
+	const cs_sysz *s = &in->detail->sysz;
+	unsigned n = s->op_count < 6 ? s->op_count : 6;
+	int last_imm = -1;
+	for (unsigned o = 0; o < n; o++)
+		if (s->operands[o].type == SYSZ_OP_IMM)
+			last_imm = (int)o;
+	int relative = s390_relative(in->mnemonic);
+	/* RIL formats (6 bytes: larl, brasl, brcl/jg*, the *rl loads and
+	 * stores) hold a 32-bit field at bytes 2-5; RI, RIE and RSI formats a
+	 * 16-bit one at bytes 2-3. */
+	const char *m = in->mnemonic;
+	int ril = in->size == 6 && (m[0] == 'j' || starts(m, "brasl") || starts(m, "brcl") || ends(m, "rl"));
+	for (unsigned o = 0; o < n; o++) {
+		const cs_sysz_op *op = &s->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == SYSZ_OP_IMM && relative && (int)o == last_imm) {
+			out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, (uint64_t)op->imm));
+			if (out && in->size >= 4)
+				out->field_offset = 2, out->field_size = ril ? 4 : 2;
+		} else if (op->type == SYSZ_OP_IMM) {
+			add_operand(r, KLP_OP_IMM, op->imm);
+		} else if (op->type == SYSZ_OP_MEM && (out = add_operand(r, KLP_OP_DISP, op->mem.disp))) {
+			out->reg = op->mem.base, out->mem = 1;
+		}
+	}
+}
+
+static void mips_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, klp_insn_kind kind)
+{
+	const cs_mips *m = &in->detail->mips;
+	unsigned n = m->op_count < 10 ? m->op_count : 10;
+	int branch = kind == KLP_INSN_JUMP || kind == KLP_INSN_CALL;
+	for (unsigned o = 0; o < n; o++) {
+		const cs_mips_op *op = &m->operands[o];
+		klp_operand *out = NULL;
+		if (op->type == MIPS_OP_IMM)
+			out = add_operand(r, branch ? KLP_OP_TARGET : KLP_OP_IMM,
+					  branch ? section_offset(d, sec, (uint64_t)op->imm) : op->imm);
+		else if (op->type == MIPS_OP_MEM && (out = add_operand(r, KLP_OP_DISP, op->mem.disp)))
+			out->reg = (uint16_t)op->mem.base, out->mem = 1;
+		if (out)
+			out->field_offset = 0, out->field_size = 4;
+	}
+}
+
+/* ------------------------------------------------------------------ text */
+
+static int is_word_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+	       ch == '%' || ch == '$' || ch == '.';
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Whether a printed number means v (Capstone prints some values sign- or
+ * zero-extended to the operand's width). */
+static int same_value(uint64_t printed, int negative, int64_t v)
+{
+	uint64_t p = negative ? (uint64_t)0 - printed : printed;
+	if (p == (uint64_t)v)
+		return 1;
+	for (unsigned w = 8; w <= 32; w *= 2) {
+		uint64_t mask = ((uint64_t)1 << w) - 1;
+		if (!negative && printed <= mask && (printed & mask) == ((uint64_t)v & mask))
+			return 1;
+	}
+	return 0;
+}
+
+/* The last number token in text[from, to) meaning v: [#][-](0x<hex>|<dec>),
+ * not part of a word.  Sets *start and *len; 0 when there is none. */
+static int find_number(const char *text, size_t from, size_t to, int64_t v, size_t *start, size_t *len)
+{
+	int found = 0;
+	for (size_t i = from; i < to;) {
+		size_t s = i, p = i;
+		if (text[p] == '#')
+			p++;
+		int neg = p < to && text[p] == '-';
+		p += neg;
+		if (p >= to || text[p] < '0' || text[p] > '9' || (s > 0 && is_word_char(text[s - 1])) ||
+		    (text[s] == '-' && s > 0 && text[s - 1] == '#')) {
+			i++;
+			continue;
+		}
+		uint64_t val = 0;
+		int overflow = 0;
+		if (text[p] == '0' && p + 1 < to && text[p + 1] == 'x' && p + 2 < to && hexval(text[p + 2]) >= 0) {
+			for (p += 2; p < to && hexval(text[p]) >= 0; p++) {
+				overflow |= val >> 60 != 0;
+				val = val << 4 | (uint64_t)hexval(text[p]);
+			}
+		} else {
+			for (; p < to && text[p] >= '0' && text[p] <= '9'; p++) {
+				overflow |= val > UINT64_MAX / 10;
+				val = val * 10 + (uint64_t)(text[p] - '0');
+			}
+		}
+		if (p < to && is_word_char(text[p])) {
+			i = p;
+			while (i < to && is_word_char(text[i]))
+				i++;
+			continue;
+		}
+		if (!overflow && same_value(val, neg, v)) {
+			*start = s;
+			*len = p - s;
+			found = 1;
+		}
+		i = p;
+	}
+	return found;
+}
+
+/* x86 memory operand text, in the last '[' ... ']' of text[from, to): after
+ * "rip" for a RIP-relative target (its printed displacement is not the
+ * target); the displacement term (" + 0x10", " - 8") of a DISP, or the place
+ * before ']' where one goes; the number of an absolute "[0x1234]". */
+static void x86_memory_text(const char *text, size_t from, size_t to, klp_operand *op)
+{
+	size_t open = to, close = to;
+	for (size_t i = to; i-- > from;)
+		if (text[i] == ']' && close == to)
+			close = i;
+		else if (text[i] == '[' && close != to) {
+			open = i;
+			break;
+		}
+	if (open == to || close == to || close > 255)
+		return;
+	if (op->kind == KLP_OP_TARGET) {
+		size_t rip = 0;
+		for (size_t i = open + 1; i + 3 <= close; i++)
+			if (memcmp(text + i, "rip", 3) == 0 || memcmp(text + i, "eip", 3) == 0)
+				rip = i + 3;
+		if (rip) {
+			op->text_how = KLP_TEXT_PLUS;
+			op->text_start = (uint8_t)rip;
+			op->text_len = (uint8_t)(close - rip);
+		}
+		return;
+	}
+	size_t start, len;
+	int64_t v = op->kind == KLP_OP_DISP && op->value < 0 ? -op->value : op->value;
+	if (find_number(text, open + 1, close, v, &start, &len) && start + len == close) {
+		if (start == open + 1 && op->kind == KLP_OP_ABS) {
+			op->text_how = KLP_TEXT_REPLACE;
+			op->text_start = (uint8_t)start;
+			op->text_len = (uint8_t)len;
+			return;
+		}
+		if (start >= open + 4 && (text[start - 2] == '+' || text[start - 2] == '-') && text[start - 1] == ' ') {
+			op->text_how = KLP_TEXT_PLUS;
+			op->text_start = (uint8_t)(start - 3);
+			op->text_len = (uint8_t)(close - (start - 3));
+			return;
+		}
+	}
+	if (op->kind == KLP_OP_DISP) {
+		op->text_how = KLP_TEXT_PLUS;
+		op->text_start = (uint8_t)close;
+		op->text_len = 0;
+	}
+}
+
+/* Memory operand text of the other ISAs: "[xN, #0x10]" / "0x10(r1)" hold the
+ * displacement as a number; "[xN]" / "(r1)" / "($s1)" get one inserted. */
+static void bracket_text(const char *text, size_t from, size_t to, klp_operand *op)
+{
+	size_t start, len;
+	if (find_number(text, from, to, op->value, &start, &len)) {
+		op->text_how = KLP_TEXT_REPLACE;
+		op->text_start = (uint8_t)start;
+		op->text_len = (uint8_t)len;
+		return;
+	}
+	for (size_t i = to; i-- > from;) {
+		if (text[i] == ']') {
+			op->text_how = KLP_TEXT_COMMA;
+			op->text_start = (uint8_t)i;
+			return;
+		}
+		if (text[i] == '(') {
+			op->text_how = KLP_TEXT_BEFORE;
+			op->text_start = (uint8_t)i;
+			return;
+		}
+	}
+}
+
+/* Finds where each operand's value is printed, last operand first, each
+ * within the text before the next operand's span. */
+static void locate_text(const klp_decoder *d, size_t sec, klp_insn *r)
+{
+	size_t limit = strlen(r->text);
+	if (limit > 255)
+		limit = 255;
+	size_t from = r->mnemonic_len;
+	for (unsigned o = r->noperands; o-- > 0;) {
+		klp_operand *op = &r->operands[o];
+		size_t start, len;
+		if (op->mem && d->arch == CS_ARCH_X86) {
+			x86_memory_text(r->text, from, limit, op);
+		} else if (op->mem && op->kind == KLP_OP_DISP) {
+			bracket_text(r->text, from, limit, op);
+		} else if (!op->mem) {
+			/* Targets are printed as addresses, immediates as values. */
+			int64_t printed = op->value;
+			if (op->kind == KLP_OP_TARGET || op->kind == KLP_OP_PAGE)
+				printed = (int64_t)((uint64_t)op->value + d->k->sections[sec].addr);
+			if (find_number(r->text, from, limit, printed, &start, &len)) {
+				op->text_how = KLP_TEXT_REPLACE;
+				op->text_start = (uint8_t)start;
+				op->text_len = (uint8_t)len;
+			}
+		}
+		if (op->text_how != KLP_TEXT_NONE && op->text_start < limit)
+			limit = op->text_start;
+	}
+}
+
+/* ------------------------------------------------------------------ decoding */
+
+/* Bytes to skip over an undecodable instruction. */
+static size_t bad_length(const klp_decoder *d, const unsigned char *code, size_t left, int thumb)
+{
+	size_t n = d->width ? (thumb ? 2 : d->width) : 1;
+	if (d->arch == CS_ARCH_SYSZ)
+		n = code[0] < 0x40 ? 2 : code[0] < 0xc0 ? 4 : 6; /* the opcode's top two bits */
+	return n < left ? n : left;
+}
+
+static void fill(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, int thumb)
+{
+	r->kind = (uint8_t)kind_of(d, in);
+	size_t mlen = strnlen(in->mnemonic, sizeof in->mnemonic);
+	size_t olen = strnlen(in->op_str, sizeof in->op_str);
+	if (mlen > 40)
+		mlen = 40;
+	if (olen > KLP_INSN_TEXT - 50)
+		olen = KLP_INSN_TEXT - 50;
+	memcpy(r->text, in->mnemonic, mlen);
+	size_t n = mlen;
+	if (olen) {
+		do
+			r->text[n++] = ' ';
+		while (n < 8);
+		memcpy(r->text + n, in->op_str, olen);
+		n += olen;
+	}
+	r->text[n] = '\0';
+	r->mnemonic_len = (uint8_t)mlen;
+	switch (d->arch) {
+	case CS_ARCH_X86:
+		x86_operands(d, sec, in, r);
+		break;
+	case CS_ARCH_ARM64:
+		arm64_operands(d, sec, in, r);
+		break;
+	case CS_ARCH_ARM:
+		arm_operands(d, sec, in, r, thumb);
+		break;
+	case CS_ARCH_PPC:
+		ppc_operands(d, sec, in, r);
+		break;
+	case CS_ARCH_SYSZ:
+		s390_operands(d, sec, in, r);
+		break;
+	case CS_ARCH_MIPS:
+		mips_operands(d, sec, in, r, (klp_insn_kind)r->kind);
+		break;
+	default:
+		break;
+	}
+	/* Fields must lie inside the instruction. */
+	for (unsigned o = 0; o < r->noperands; o++) {
+		klp_operand *op = &r->operands[o];
+		if (op->field_size == 0 || op->field_offset >= r->size || op->field_size > r->size - op->field_offset)
+			op->field_offset = op->field_size = 0;
+	}
+	locate_text(d, sec, r);
+}
+
+int klp_decode(klp_decoder *d, size_t sec, uint64_t base, uint64_t size, unsigned flags, klp_insn_fn fn, void *ud)
+{
+	kelf *k = d->k;
+	if (sec == 0 || sec >= k->nsections)
+		return -1;
+	const kelf_section *s = &k->sections[sec];
+	if (base > s->size || size > s->size - base)
+		return -1;
+	if (size == 0)
+		return 0;
+	const unsigned char *bytes = kelf_section_bytes(k, sec);
+	if (!bytes)
+		return -1;
+	int thumb = d->arch == CS_ARCH_ARM && (flags & KLP_DECODE_THUMB);
+	if (d->arch == CS_ARCH_ARM && thumb != d->thumb) {
+		cs_option(d->handle, CS_OPT_MODE, thumb ? (d->mode | CS_MODE_THUMB) : d->mode);
+		d->thumb = thumb;
+	}
+	const uint8_t *code = bytes + base;
+	size_t left = (size_t)size;
+	uint64_t address = s->addr + base;
+	klp_insn r;
+	while (left > 0) {
+		uint64_t offset = base + (size - left);
+		memset(&r, 0, offsetof(klp_insn, text));
+		r.offset = offset;
+		r.bytes = code;
+		const uint8_t *at = code;
+		if (cs_disasm_iter(d->handle, &code, &left, &address, d->insn) && d->insn->size > 0 &&
+		    (size_t)(code - at) == d->insn->size) {
+			r.size = d->insn->size;
+			fill(d, sec, d->insn, &r, thumb);
+		} else {
+			size_t n = bad_length(d, at, left, thumb);
+			code = at + n;
+			left -= n;
+			address = s->addr + offset + n;
+			r.size = (uint16_t)n;
+			r.kind = KLP_INSN_BAD;
+			memcpy(r.text, "(bad)", 6);
+			r.mnemonic_len = 5;
+		}
+		int rc = fn(ud, &r);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

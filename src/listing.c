@@ -1,0 +1,734 @@
+/* listing: a function's instructions with their references resolved
+ * (listing.h).
+ *
+ * A relocation's target is its symbol plus its addend, corrected for where
+ * the CPU takes the PC from: x86 adds the distance from the field to the end
+ * of the instruction (an instruction with an immediate after its
+ * displacement has its field 4 + imm bytes before the end, so
+ * corr_target_offset's fixed 4 is not enough to name the right symbol at a
+ * boundary), s390 subtracts the field's distance from the start of the
+ * instruction (its fields sit 2 bytes in).  ARM and MIPS objects keep their
+ * addends in the instruction bits (SHT_REL), which this does not decode:
+ * their references are the relocation's symbol alone. */
+#include "listing.h"
+
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "reloc.h"
+#include "target.h"
+
+/* Tags of the identity kinds, so that no two kinds collide. */
+enum { ID_PAIR = 0x1001, ID_KEY, ID_STRING, ID_SECTION, ID_WORD, ID_NUMBER, ID_LOCAL, ID_INSIDE };
+
+#define REF_TEXT 160
+#define MAX_REFS 8
+#define PAGES 4
+
+/* One resolved reference of an instruction. */
+typedef struct ref {
+	uint64_t ident;
+	uint64_t local_offset; /* local: from the function's start */
+	int local;             /* a reference into the function itself */
+	int op;                /* the operand whose text it replaces, -1: appended to the text */
+	char text[REF_TEXT];
+} ref;
+
+/* An AArch64 adrp waiting for the :lo12: half of its target. */
+typedef struct page {
+	int64_t page;  /* section offset of the page */
+	size_t line;   /* the adrp's line */
+	uint16_t reg;
+} page;
+
+typedef struct ctx {
+	corr *c;
+	int side;
+	corr_side *sd;
+	kelf *k;
+	klp_decoder *d;
+	uint32_t fn;
+	size_t sec;
+	uint64_t start, size;     /* the function's section offset and size */
+	int addends_unknown;      /* ARM/MIPS SHT_REL: addends are instruction bits */
+	const kelf_reloc *rel, *rel_end; /* the section's relocations not yet passed */
+	klp_listing *out;
+	int nomem;
+	page pages[PAGES];
+	size_t npages;
+} ctx;
+
+/* ------------------------------------------------------------------ text */
+
+/* Appends s (n bytes) to buf (cap bytes, *len used), truncating. */
+static void put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+	if (*len + 1 >= cap)
+		return;
+	if (n > cap - 1 - *len)
+		n = cap - 1 - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+static void puts_(char *buf, size_t cap, size_t *len, const char *s)
+{
+	put(buf, cap, len, s, strlen(s));
+}
+
+/* "+0x1c", "+0", "-0x4". */
+static void put_offset(char *buf, size_t cap, size_t *len, int64_t off)
+{
+	char num[32];
+	if (off == 0)
+		snprintf(num, sizeof num, "+0");
+	else if (off > 0)
+		snprintf(num, sizeof num, "+0x%llx", (unsigned long long)off);
+	else
+		snprintf(num, sizeof num, "-0x%llx", (unsigned long long)(0 - (uint64_t)off));
+	puts_(buf, cap, len, num);
+}
+
+/* A printable copy of name (at most 96 bytes; control bytes as \ooo). */
+static void put_name(char *buf, size_t cap, size_t *len, const char *name, size_t n)
+{
+	if (n > 96)
+		n = 96;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if (ch < 0x20 || ch == 0x7f) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\%03o", ch);
+			puts_(buf, cap, len, esc);
+		} else {
+			put(buf, cap, len, (const char *)&ch, 1);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ identities */
+
+/* A symbol of this side and an offset in it. */
+static void symbol_ref(ctx *x, uint32_t s, int64_t inner, ref *r)
+{
+	const corr_sym *cs = &x->sd->syms[s];
+	const kelf_symbol *sym = &x->k->symbols[s];
+	uint64_t id;
+	if (cs->twin != CORR_NONE) {
+		id = klp_hash_mix(ID_PAIR, x->side == CORR_ORIG ? s : (uint32_t)cs->twin);
+	} else {
+		/* Unpaired: its key, and its FILE (a same-named static of another file is another target). */
+		id = klp_hash_mix(ID_KEY, cs->key_hash);
+		if (sym->file != KELF_NO_FILE)
+			id = klp_hash_mix(id, x->k->symbols[x->k->files[sym->file]].hash);
+	}
+	r->ident = klp_hash_mix(id, (uint64_t)inner);
+	size_t n = 0;
+	r->text[0] = '\0';
+	if (cs->key_len)
+		put_name(r->text, REF_TEXT, &n, cs->key, cs->key_len);
+	else if (sym->shndx != 0 && sym->shndx < x->k->nsections)
+		puts_(r->text, REF_TEXT, &n, x->k->sections[sym->shndx].name);
+	else
+		puts_(r->text, REF_TEXT, &n, "?");
+	put_offset(r->text, REF_TEXT, &n, inner);
+}
+
+/* A place inside the function itself (the text, its key and offset, is
+ * used when the line's local reference is another one). */
+static void local_ref(ctx *x, uint64_t off, ref *r)
+{
+	size_t n = 0;
+	r->local = 1;
+	r->local_offset = off;
+	r->ident = ID_LOCAL;
+	r->text[0] = '\0';
+	put_name(r->text, REF_TEXT, &n, x->out->key, x->out->key_len);
+	put_offset(r->text, REF_TEXT, &n, (int64_t)off);
+}
+
+/* A string literal at offset off of string section sec. */
+static void string_ref(ctx *x, size_t sec, uint64_t off, ref *r)
+{
+	const unsigned char *b = kelf_section_bytes(x->k, sec);
+	uint64_t size = x->k->sections[sec].size;
+	size_t n = 0;
+	if (!b || off >= size) {
+		r->ident = klp_hash_mix(ID_STRING, off);
+		snprintf(r->text, REF_TEXT, "%s", x->k->sections[sec].name);
+		n = strlen(r->text);
+		put_offset(r->text, REF_TEXT, &n, (int64_t)off);
+		return;
+	}
+	uint64_t start = off;
+	while (start > 0 && b[start - 1] != '\0' && off - start < 4096)
+		start--;
+	const unsigned char *nul = memchr(b + off, '\0', size - off);
+	uint64_t end = nul ? (uint64_t)(nul - b) : size;
+	r->ident = klp_hash_mix(klp_hash_mix(ID_STRING, klp_hash((const char *)b + start, end - start)), off - start);
+	puts_(r->text, REF_TEXT, &n, "\"");
+	for (uint64_t i = start; i < end && n < 48; i++) {
+		unsigned char ch = b[i];
+		char esc[8];
+		if (ch == '"' || ch == '\\')
+			snprintf(esc, sizeof esc, "\\%c", ch);
+		else if (ch == '\n')
+			snprintf(esc, sizeof esc, "\\n");
+		else if (ch == '\t')
+			snprintf(esc, sizeof esc, "\\t");
+		else if (ch < 0x20 || ch >= 0x7f)
+			snprintf(esc, sizeof esc, "\\x%02x", ch);
+		else
+			esc[0] = (char)ch, esc[1] = '\0';
+		puts_(r->text, REF_TEXT, &n, esc);
+	}
+	if (n >= 48 && end - start > 40)
+		puts_(r->text, REF_TEXT, &n, "...");
+	puts_(r->text, REF_TEXT, &n, "\"");
+	if (off != start)
+		put_offset(r->text, REF_TEXT, &n, (int64_t)(off - start));
+}
+
+/* The symbol covering value v of section sec: corr_covering's, except that
+ * a sized symbol covering v wins over an unsized one at v (the mapping
+ * symbols $d and $x sit at the start of AArch64, ARM and RISC-V sections,
+ * on top of the first object or function there). */
+static int32_t covering(const corr_side *sd, size_t sec, uint64_t v)
+{
+	int32_t found = corr_covering(sd, sec, v);
+	const kelf *k = sd->k;
+	if (found == CORR_NONE || k->symbols[found].size != 0)
+		return found;
+	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1], first = lo;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->symbols[sd->by_section[mid]].value <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
+		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
+		if (s->size != 0 && s->value <= v && v - s->value < s->size)
+			return (int32_t)sd->by_section[j];
+	}
+	if (k->symbols[found].name[0] == '$')
+		for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
+			const kelf_symbol *s = &k->symbols[sd->by_section[j]];
+			if (s->size == 0 && s->value == v && s->name[0] != '$')
+				return (int32_t)sd->by_section[j];
+		}
+	return found;
+}
+
+/* The relocation of section sec at exactly offset off, or NULL. */
+static const kelf_reloc *reloc_at(const kelf *k, size_t sec, uint64_t off)
+{
+	if (!k->reloc_start)
+		return NULL;
+	const kelf_reloc *r = k->relocs + k->reloc_start[sec];
+	size_t lo = 0, hi = k->reloc_start[sec + 1] - k->reloc_start[sec];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->reloc_start[sec + 1] - k->reloc_start[sec] && r[lo].offset == off ? &r[lo] : NULL;
+}
+
+static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r);
+
+/* What offset off of section sec is.  through: the instruction reads the
+ * word there, so a relocation at it says what the reference means. */
+static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, ref *r)
+{
+	kelf *k = x->k;
+	size_t n = 0;
+	if (sec == 0 || sec >= k->nsections) {
+		r->ident = klp_hash_mix(ID_NUMBER, (uint64_t)off);
+		snprintf(r->text, REF_TEXT, "0x%llx", (unsigned long long)off);
+		return;
+	}
+	const kelf_section *s = &k->sections[sec];
+	const kelf_reloc *word = depth == 0 && off >= 0 ? reloc_at(k, sec, (uint64_t)off) : NULL;
+	if (through && word) {
+		ref inner = { 0 };
+		reloc_ref(x, word, 0, depth + 1, &inner);
+		if (inner.local)
+			inner.ident = klp_hash_mix(ID_INSIDE, inner.local_offset);
+		r->ident = klp_hash_mix(ID_WORD, inner.ident);
+		n = 0;
+		puts_(r->text, REF_TEXT, &n, "=");
+		puts_(r->text, REF_TEXT, &n, inner.text);
+		return;
+	}
+	if (sec == x->sec && off > (int64_t)x->start && (uint64_t)off < x->start + x->size) {
+		local_ref(x, (uint64_t)off - x->start, r);
+		return;
+	}
+	uint64_t base = k->etype == ET_REL ? 0 : s->addr;
+	if (off >= 0 && x->sd->section_start) {
+		int32_t cov = covering(x->sd, sec, base + (uint64_t)off);
+		if (cov != CORR_NONE) {
+			symbol_ref(x, (uint32_t)cov, (int64_t)(base + (uint64_t)off - k->symbols[cov].value), r);
+			return;
+		}
+	}
+	if ((s->flags & SHF_STRINGS) && off >= 0) {
+		string_ref(x, sec, (uint64_t)off, r);
+		return;
+	}
+	if (word) {
+		place_ref(x, sec, off, depth, 1, r);
+		return;
+	}
+	/* No symbol: the section's name without digits and the offset. */
+	char plain[128];
+	size_t m = 0;
+	for (const char *p = s->name; *p && m < sizeof plain; p++)
+		if (*p < '0' || *p > '9')
+			plain[m++] = *p;
+	r->ident = klp_hash_mix(klp_hash_mix(ID_SECTION, klp_hash(plain, m)), (uint64_t)off);
+	put_name(r->text, REF_TEXT, &n, s->name, strlen(s->name));
+	put_offset(r->text, REF_TEXT, &n, off);
+}
+
+/* A target the decoder computed: a section offset of the function's section,
+ * which in a linked image may lie in another section. */
+static void decoded_ref(ctx *x, int64_t off, int through, ref *r)
+{
+	kelf *k = x->k;
+	const kelf_section *s = &k->sections[x->sec];
+	if (k->etype != ET_REL && (off < 0 || (uint64_t)off >= s->size)) {
+		uint64_t addr = s->addr + (uint64_t)off;
+		for (size_t i = 1; i < k->nsections; i++) {
+			const kelf_section *t = &k->sections[i];
+			if ((t->flags & SHF_ALLOC) && t->size && addr >= t->addr && addr - t->addr < t->size) {
+				place_ref(x, i, (int64_t)(addr - t->addr), 0, through, r);
+				return;
+			}
+		}
+		r->ident = klp_hash_mix(ID_NUMBER, addr);
+		snprintf(r->text, REF_TEXT, "0x%llx", (unsigned long long)addr);
+		return;
+	}
+	place_ref(x, x->sec, off, 0, through, r);
+}
+
+/* Whether a relocation type takes the PC from the end of an x86 instruction
+ * (1) or the start of an s390 one (2). */
+static int pc_relative(unsigned machine, uint32_t type)
+{
+	if (machine == EM_X86_64)
+		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
+		       type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_PC16 ||
+		       type == R_X86_64_PC8 || type == R_X86_64_PC64 || type == R_X86_64_GOTPC32;
+	if (machine == EM_386)
+		return type == R_386_PC32 || type == R_386_PLT32 || type == R_386_PC16 || type == R_386_PC8;
+	if (machine == EM_S390)
+		return 2 * (type == R_390_PC32 || type == R_390_PLT32 || type == R_390_PC16 || type == R_390_PC16DBL ||
+			    type == R_390_PLT16DBL || type == R_390_PC32DBL || type == R_390_PLT32DBL ||
+			    type == R_390_GOTPCDBL || type == R_390_PC64 || type == R_390_PLT64 || type == R_390_GOTENT);
+	return 0;
+}
+
+/* What a relocation points at; adjust is added to its addend (the PC fix-up). */
+static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r)
+{
+	kelf *k = x->k;
+	const kelf_symbol *t = &k->symbols[rel->sym];
+	int64_t inner;
+	if (x->addends_unknown && depth == 0)
+		inner = 0;
+	else if (__builtin_add_overflow(rel->addend, adjust, &inner)) {
+		r->ident = klp_hash_mix(ID_NUMBER, (uint64_t)rel->addend);
+		snprintf(r->text, REF_TEXT, "?");
+		return;
+	}
+	int in_section = t->shndx != 0 && t->shndx < k->nsections;
+	if (t->type == STT_SECTION) {
+		if (in_section)
+			place_ref(x, t->shndx, inner, depth, 0, r);
+		else
+			symbol_ref(x, rel->sym, inner, r);
+		return;
+	}
+	if (in_section) {
+		uint64_t base = k->etype == ET_REL ? 0 : k->sections[t->shndx].addr;
+		int64_t pos = (int64_t)(t->value - base + (uint64_t)inner);
+		if (t->shndx == x->sec && pos > (int64_t)x->start && (uint64_t)pos < x->start + x->size) {
+			local_ref(x, (uint64_t)pos - x->start, r);
+			return;
+		}
+		if ((k->sections[t->shndx].flags & SHF_STRINGS) && pos >= 0) {
+			string_ref(x, t->shndx, (uint64_t)pos, r);
+			return;
+		}
+	}
+	symbol_ref(x, rel->sym, inner, r);
+}
+
+/* How a relocation type decorates its target: AArch64 :lo12:, ppc @ha/@l. */
+static void decorate(unsigned machine, uint32_t type, ref *r)
+{
+	char buf[REF_TEXT];
+	size_t n = 0;
+	if (r->local)
+		return;
+	if (machine == EM_AARCH64 && (type == R_AARCH64_ADD_ABS_LO12_NC || type == R_AARCH64_LDST8_ABS_LO12_NC ||
+				      type == R_AARCH64_LDST16_ABS_LO12_NC || type == R_AARCH64_LDST32_ABS_LO12_NC ||
+				      type == R_AARCH64_LDST64_ABS_LO12_NC || type == R_AARCH64_LDST128_ABS_LO12_NC)) {
+		puts_(buf, sizeof buf, &n, ":lo12:");
+		puts_(buf, sizeof buf, &n, r->text);
+		memcpy(r->text, buf, n + 1);
+	} else if (machine == EM_PPC64 || machine == EM_PPC) {
+		const char *suffix = type == R_PPC64_TOC16_HA || type == R_PPC_ADDR16_HA ? "@ha"
+				     : type == R_PPC64_TOC16_LO || type == R_PPC64_TOC16_LO_DS || type == R_PPC_ADDR16_LO
+					     ? "@l"
+					     : NULL;
+		if (suffix) {
+			n = strlen(r->text);
+			puts_(r->text, REF_TEXT, &n, suffix);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ lines */
+
+/* The operand a relocation at offset at (from the instruction's start)
+ * replaces, or -1. */
+static int operand_of(const ctx *x, const klp_insn *in, uint64_t at, const int *bound)
+{
+	for (unsigned o = 0; o < in->noperands; o++) {
+		const klp_operand *op = &in->operands[o];
+		if (!bound[o] && op->field_size && op->field_offset == at && !(op->field_size == in->size && in->size > 1 &&
+									      klp_decoder_fixed_width(x->d)))
+			return (int)o;
+	}
+	/* A field that is the whole word, or not known: the reference, else
+	 * the last immediate, else the displacement. */
+	static const uint8_t order[] = { KLP_OP_TARGET, KLP_OP_PAGE, KLP_OP_ABS, KLP_OP_IMM, KLP_OP_DISP };
+	for (size_t k = 0; k < sizeof order; k++)
+		for (unsigned o = in->noperands; o-- > 0;) {
+			const klp_operand *op = &in->operands[o];
+			int covers = op->field_size == 0 ||
+				     (at >= op->field_offset && at - op->field_offset < op->field_size);
+			if (!bound[o] && op->kind == order[k] && covers)
+				return (int)o;
+		}
+	return -1;
+}
+
+static int grow(ctx *x, size_t text_more)
+{
+	klp_listing *l = x->out;
+	if (l->nlines == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		klp_line *more = realloc(l->lines, cap * sizeof *more);
+		if (!more)
+			return -1;
+		l->lines = more;
+		l->cap = cap;
+	}
+	if (l->textlen + text_more > l->textcap) {
+		size_t cap = l->textcap ? 2 * l->textcap : 4096;
+		while (cap < l->textlen + text_more)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return -1;
+		char *more = realloc(l->text, cap);
+		if (!more)
+			return -1;
+		l->text = more;
+		l->textcap = cap;
+	}
+	return 0;
+}
+
+/* The :lo12: half of a pending adrp on register reg, as a target offset. */
+static int take_page(ctx *x, uint16_t reg, int64_t lo, int64_t *target)
+{
+	for (size_t i = 0; i < x->npages; i++)
+		if (x->pages[i].reg == reg && reg != 0) {
+			*target = (int64_t)((uint64_t)x->pages[i].page + (uint64_t)lo);
+			return 1;
+		}
+	return 0;
+}
+
+/* Drops the pending adrp pages set more than 8 lines ago. */
+static void age_pages(ctx *x)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < x->npages; i++)
+		if (x->out->nlines - x->pages[i].line <= 8)
+			x->pages[keep++] = x->pages[i];
+	x->npages = keep;
+}
+
+static int on_insn(void *ud, const klp_insn *in)
+{
+	ctx *x = ud;
+	kelf *k = x->k;
+	ref refs[MAX_REFS];
+	size_t nrefs = 0;
+	int bound[KLP_INSN_OPERANDS] = { 0 };
+	unsigned char masked[16];
+	size_t nbytes = in->size < sizeof masked ? in->size : sizeof masked;
+	memcpy(masked, in->bytes, nbytes);
+
+	/* Relocations inside the instruction first. */
+	while (x->rel < x->rel_end && x->rel->offset < in->offset)
+		x->rel++;
+	for (const kelf_reloc *rel = x->rel; rel < x->rel_end && rel->offset < in->offset + in->size; rel++) {
+		uint64_t at = rel->offset - in->offset;
+		if (rel->sym == 0)
+			continue; /* an annotation (ppc64 R_PPC64_ENTRY, *_NONE): no target */
+		int o = operand_of(x, in, at, bound);
+		int pc = pc_relative(k->machine, rel->type);
+		int64_t adjust = pc == 1 ? (int64_t)(in->size - at) : pc == 2 ? -(int64_t)at : 0;
+		if (nrefs < MAX_REFS) {
+			ref *r = &refs[nrefs++];
+			memset(r, 0, sizeof *r);
+			r->op = o;
+			reloc_ref(x, rel, adjust, 0, r);
+			decorate(k->machine, rel->type, r);
+		}
+		if (o >= 0)
+			bound[o] = 1;
+		for (uint64_t b = at; b < at + 4 && b < nbytes; b++)
+			masked[b] = 0;
+	}
+	/* Then what the decoder resolved. */
+	age_pages(x);
+	for (unsigned o = 0; o < in->noperands && nrefs < MAX_REFS; o++) {
+		const klp_operand *op = &in->operands[o];
+		int64_t target;
+		if (bound[o])
+			continue;
+		ref *r = &refs[nrefs];
+		memset(r, 0, sizeof *r);
+		r->op = (int)o;
+		if (op->kind == KLP_OP_TARGET) {
+			decoded_ref(x, op->value, op->mem, r);
+		} else if (op->kind == KLP_OP_PAGE) {
+			decoded_ref(x, op->value, 0, r);
+			if (x->npages < PAGES)
+				x->pages[x->npages++] = (page){ op->value, x->out->nlines, op->reg };
+		} else if (op->kind == KLP_OP_ABS && k->etype != ET_REL) {
+			decoded_ref(x, (int64_t)((uint64_t)op->value - k->sections[x->sec].addr), 1, r);
+		} else if ((op->kind == KLP_OP_IMM || op->kind == KLP_OP_DISP) && take_page(x, op->reg, op->value, &target)) {
+			decoded_ref(x, target, 0, r);
+			if (!r->local) {
+				char buf[REF_TEXT];
+				size_t n = 0;
+				puts_(buf, sizeof buf, &n, ":lo12:");
+				puts_(buf, sizeof buf, &n, r->text);
+				memcpy(r->text, buf, n + 1);
+			}
+		} else {
+			continue;
+		}
+		bound[o] = 1;
+		nrefs++;
+	}
+	/* Field bytes of every reference are masked. */
+	for (unsigned o = 0; o < in->noperands; o++) {
+		const klp_operand *op = &in->operands[o];
+		if (bound[o] && op->field_size)
+			for (size_t b = op->field_offset; b < (size_t)op->field_offset + op->field_size && b < nbytes; b++)
+				masked[b] = 0;
+	}
+
+	/* Text: each reference in its operand's place (in text order), the rest appended. */
+	char disp[512], shape[512];
+	size_t dn = 0, sn = 0, at = 0;
+	disp[0] = shape[0] = '\0';
+	int order[MAX_REFS];
+	size_t norder = 0;
+	for (size_t i = 0; i < nrefs; i++)
+		if (refs[i].op >= 0 && in->operands[refs[i].op].text_how != KLP_TEXT_NONE) {
+			size_t j = norder++;
+			while (j > 0 && in->operands[refs[order[j - 1]].op].text_start > in->operands[refs[i].op].text_start) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = (int)i;
+		}
+	int local_seen = 0;
+	uint64_t ident_refs = 0;
+	int placed[MAX_REFS] = { 0 };
+	const char *text = in->text;
+	size_t tlen = strlen(text);
+	for (size_t p = 0; p <= norder; p++) {
+		size_t upto = tlen;
+		const klp_operand *op = NULL;
+		if (p < norder) {
+			op = &in->operands[refs[order[p]].op];
+			if (op->text_start < at || (size_t)op->text_start + op->text_len > tlen)
+				continue; /* overlaps the one before: appended instead */
+			upto = op->text_start;
+		}
+		put(disp, sizeof disp, &dn, text + at, upto - at);
+		put(shape, sizeof shape, &sn, text + at, upto - at);
+		if (!op)
+			break;
+		ref *r = &refs[order[p]];
+		placed[order[p]] = 1;
+		const char *lead = op->text_how == KLP_TEXT_PLUS ? " + " : op->text_how == KLP_TEXT_COMMA ? ", " : "";
+		puts_(disp, sizeof disp, &dn, lead);
+		puts_(shape, sizeof shape, &sn, lead);
+		if (r->local && !local_seen) {
+			char mark = KLP_LOCAL_MARK;
+			put(disp, sizeof disp, &dn, &mark, 1);
+		} else {
+			puts_(disp, sizeof disp, &dn, r->text);
+		}
+		put(shape, sizeof shape, &sn, "\002", 1);
+		if (r->local)
+			local_seen = 1;
+		at = (size_t)op->text_start + op->text_len;
+	}
+	for (size_t i = 0; i < nrefs; i++) {
+		ref *r = &refs[i];
+		if (!placed[i]) {
+			puts_(disp, sizeof disp, &dn, " <");
+			if (r->local && !local_seen) {
+				char mark = KLP_LOCAL_MARK;
+				put(disp, sizeof disp, &dn, &mark, 1);
+			} else {
+				puts_(disp, sizeof disp, &dn, r->text);
+			}
+			puts_(disp, sizeof disp, &dn, ">");
+			puts_(shape, sizeof shape, &sn, " <\002>");
+			if (r->local)
+				local_seen = 1;
+		}
+	}
+
+	if (grow(x, dn + 1) != 0) {
+		x->nomem = 1;
+		return 1;
+	}
+	klp_listing *l = x->out;
+	klp_line *line = &l->lines[l->nlines];
+	memset(line, 0, sizeof *line);
+	line->offset = in->offset - x->start;
+	line->size = in->size;
+	line->kind = in->kind;
+	line->local = KLP_LOCAL_NONE;
+	line->text = (uint32_t)l->textlen;
+	memcpy(l->text + l->textlen, disp, dn + 1);
+	l->textlen += dn + 1;
+	/* The first local reference is the line's; a second one is an offset. */
+	int first_local = 1;
+	for (size_t i = 0; i < nrefs; i++) {
+		ref *r = &refs[i];
+		if (r->local && first_local) {
+			first_local = 0;
+			line->local = 0; /* resolved to a line once all are decoded */
+			line->local_offset = r->local_offset;
+			ident_refs = klp_hash_mix(ident_refs, ID_LOCAL);
+		} else if (r->local) {
+			ident_refs = klp_hash_mix(ident_refs, klp_hash_mix(ID_INSIDE, r->local_offset));
+		} else {
+			ident_refs = klp_hash_mix(ident_refs, r->ident);
+		}
+	}
+	line->mnemonic = klp_hash(in->text, in->mnemonic_len);
+	line->shape = klp_hash_mix(klp_hash_mix(klp_hash(shape, sn), klp_hash((const char *)masked, nbytes)), in->kind);
+	line->ident = klp_hash_mix(line->shape, ident_refs);
+	l->nlines++;
+	return 0;
+}
+
+/* Points every local reference at the line it reaches. */
+static void resolve_locals(klp_listing *l)
+{
+	for (size_t i = 0; i < l->nlines; i++) {
+		klp_line *line = &l->lines[i];
+		if (line->local == KLP_LOCAL_NONE)
+			continue;
+		size_t lo = 0, hi = l->nlines;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (l->lines[mid].offset < line->local_offset)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		line->local = lo < l->nlines && l->lines[lo].offset == line->local_offset && lo <= INT32_MAX
+				      ? (int32_t)lo
+				      : KLP_LOCAL_INSIDE;
+	}
+}
+
+void klp_listing_free(klp_listing *l)
+{
+	free(l->lines);
+	free(l->text);
+	memset(l, 0, sizeof *l);
+}
+
+int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listing *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	corr_side *sd = &c->side[side];
+	kelf *k = sd->k;
+	if (sym == 0 || sym >= k->nsymbols) {
+		snprintf(err, errlen, "symbol index %u out of range", sym);
+		return -1;
+	}
+	const kelf_symbol *s = &k->symbols[sym];
+	if (s->shndx == 0 || s->shndx >= k->nsections) {
+		snprintf(err, errlen, "%s is not defined in a section", s->name);
+		return -1;
+	}
+	char why[400];
+	if (kelf_load_relocs(k, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (!sd->by_section && corr_index_sections(sd) != 0) {
+		snprintf(err, errlen, "out of memory for the symbol index");
+		return -1;
+	}
+	const kelf_section *sec = &k->sections[s->shndx];
+	uint64_t value = k->machine == EM_ARM ? s->value & ~(uint64_t)1 : s->value;
+	uint64_t base = k->etype == ET_REL ? 0 : sec->addr;
+	if (value < base || value - base > sec->size || s->size > sec->size - (value - base)) {
+		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", s->name,
+			 (unsigned long long)s->size, (unsigned long long)s->value, sec->name);
+		return -1;
+	}
+	const corr_sym *cs = &sd->syms[sym];
+	ctx x = { .c = c, .side = side, .sd = sd, .k = k, .d = d, .fn = sym, .sec = s->shndx, .start = value - base,
+		  .size = s->size, .out = out };
+	int rel = 0;
+	for (size_t i = 1; i < k->nsections && !rel; i++)
+		rel = k->sections[i].type == SHT_REL && k->sections[i].info == s->shndx;
+	x.addends_unknown = rel && (k->machine == EM_ARM || k->machine == EM_MIPS);
+	x.rel = k->relocs + k->reloc_start[s->shndx];
+	x.rel_end = k->relocs + k->reloc_start[s->shndx + 1];
+	out->key = cs->key;
+	out->key_len = cs->key_len;
+	out->bytes = s->size;
+	unsigned flags = k->machine == EM_ARM && (s->value & 1) ? KLP_DECODE_THUMB : 0;
+	int rc = klp_decode(d, s->shndx, x.start, s->size, flags, on_insn, &x);
+	if (rc != 0) {
+		if (x.nomem)
+			snprintf(err, errlen, "out of memory listing %s", s->name);
+		else
+			snprintf(err, errlen, "%s has no bytes to disassemble (section %s)", s->name, sec->name);
+		klp_listing_free(out);
+		return -1;
+	}
+	resolve_locals(out);
+	return 0;
+}
