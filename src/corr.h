@@ -66,7 +66,7 @@ typedef struct corr_side {
 	uint32_t ntus;       /* distinct TU suffixes */
 	char **tu_names;     /* TU suffix of each TU unit (index unit - nfiles - 1) */
 	klp_table tus;       /* tu_names indices by name (keys.c) */
-	const char *uncompared; /* why its contents have no digests (digest.c), or NULL */
+	char uncompared[320]; /* why its contents have no digests (digest.c), or "" */
 } corr_side;
 
 typedef struct corr {

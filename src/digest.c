@@ -152,19 +152,20 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
  * a relocatable object, or a linked image that kept its relocations
  * (--emit-relocs) on a machine whose relocated fields klp knows; else
  * *why says what is missing. */
-static int comparable(const kelf *k, const char **why)
+static int comparable(const kelf *k, char *why, size_t len)
 {
 	if (k->etype == ET_REL)
 		return 1;
 	if (!kelf_knows_reloc_fields(k)) {
-		*why = "klp does not know which bits relocations write in linked images of this machine";
+		snprintf(why, len, "klp does not know which bits relocations write in linked images of %s",
+			 kelf_machine_name(k->machine));
 		return 0;
 	}
 	for (size_t s = 1; s < k->nsections; s++)
 		if (k->reloc_start[s + 1] > k->reloc_start[s] && (k->sections[s].flags & SHF_ALLOC))
 			return 1;
-	*why = "a linked image without its relocations: link it with --emit-relocs (as distribution vmlinux "
-	       "images are) to compare its code";
+	snprintf(why, len, "a linked image without its relocations: link it with --emit-relocs (as distribution "
+		 "vmlinux images are) to compare its code");
 	return 0;
 }
 
@@ -173,18 +174,18 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 	for (int side = 0; side < 2; side++) {
 		corr_side *sd = &c->side[side];
 		kelf *k = sd->k;
-		char why[400];
-		sd->uncompared = NULL;
+		char why[256];
+		sd->uncompared[0] = '\0';
 		if (kelf_load_relocs(k, why, sizeof why) != 0) {
 			if (k->etype == ET_REL) {
 				snprintf(err, errlen, "%s: %s", k->path, why);
 				return -1;
 			}
 			/* A linked image still correlates by name; only its code is not compared. */
-			sd->uncompared = "its relocations cannot be read";
+			snprintf(sd->uncompared, sizeof sd->uncompared, "its relocations cannot be read: %s", why);
 			continue;
 		}
-		if (!comparable(k, &sd->uncompared))
+		if (!comparable(k, sd->uncompared, sizeof sd->uncompared))
 			continue;
 		/* Targets through section symbols need the per-section index. */
 		int through_sections = 0;

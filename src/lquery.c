@@ -323,7 +323,7 @@ static int klp_correlator_compared(lua_State *L)
 {
 	corr *c = klp_check_corr(L, 1);
 	for (int s = 0; s < 2; s++)
-		if (c->side[s].uncompared) {
+		if (c->side[s].uncompared[0]) {
 			lua_pushboolean(L, 0);
 			lua_pushfstring(L, "%s: %s", c->side[s].k->path, c->side[s].uncompared);
 			return 2;

@@ -32,15 +32,17 @@ const unsigned char *kelf_section_bytes(kelf *k, size_t s)
 }
 
 /* Whether section i holds relocations klp reads: REL or RELA against .symtab
- * (sh_link) for a real section (sh_info); others (dynamic relocations of a
- * linked image) are left alone. */
+ * (sh_link) for a real section (sh_info) that is loaded at run time; others
+ * (dynamic relocations of a linked image, and those of debugging sections,
+ * which no function or data symbol lives in: 13 million in a distribution
+ * vmlinux) are left alone. */
 static int is_reloc_section(const kelf *k, size_t i)
 {
 	const kelf_section *s = &k->sections[i];
 	if (s->type != SHT_REL && s->type != SHT_RELA)
 		return 0;
 	return s->info != 0 && s->info < k->nsections && s->link < k->nsections &&
-	       k->sections[s->link].type == SHT_SYMTAB;
+	       k->sections[s->link].type == SHT_SYMTAB && (k->sections[s->info].flags & SHF_ALLOC);
 }
 
 /* The implicit addend of an SHT_REL relocation: the 32-bit field it patches. */
@@ -62,8 +64,12 @@ static int by_section_offset(const void *x, const void *y)
 	return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
-/* Reads one relocation section into out (count entries); checks indices and offsets. */
-static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, char *err, size_t errlen)
+/* Reads one relocation section into out (count entries at most); checks
+ * indices and offsets.  R_*_NONE entries (type 0 on every machine), which
+ * do nothing and whose offsets may be anything (a linked vmlinux blanks
+ * those of its sorted exception table), are dropped; *kept is how many are
+ * left. */
+static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, size_t *kept, char *err, size_t errlen)
 {
 	const kelf_section *s = &k->sections[i];
 	size_t target = s->info;
@@ -71,6 +77,7 @@ static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, char *
 	if (!d || d->d_size != s->size)
 		return fail(err, errlen, "cannot read relocation section %zu: %s", i, elf_errmsg(-1));
 	int rela = s->type == SHT_RELA;
+	*kept = 0;
 	for (size_t r = 0; r < count; r++) {
 		GElf_Rela rel = { 0 };
 		GElf_Rel plain;
@@ -83,6 +90,8 @@ static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, char *
 		/* gelf hands out ELF32 r_info in the 64-bit layout too. */
 		uint64_t sym = GELF_R_SYM(rel.r_info);
 		uint32_t type = (uint32_t)GELF_R_TYPE(rel.r_info);
+		if (type == 0)
+			continue;
 		if (sym >= k->nsymbols)
 			return fail(err, errlen, "relocation %zu of section %zu: symbol index %llu out of range (%zu symbols)",
 				    r, i, (unsigned long long)sym, k->nsymbols);
@@ -94,8 +103,8 @@ static int read_section(kelf *k, size_t i, kelf_reloc *out, size_t count, char *
 				    r, i, (unsigned long long)rel.r_offset, target,
 				    (unsigned long long)k->sections[target].size);
 		uint64_t offset = rel.r_offset - base;
-		out[r] = (kelf_reloc){ .offset = offset, .type = type, .sym = (uint32_t)sym,
-				       .addend = rela ? rel.r_addend : rel_addend(k, target, offset) };
+		out[(*kept)++] = (kelf_reloc){ .offset = offset, .type = type, .sym = (uint32_t)sym,
+					       .addend = rela ? rel.r_addend : rel_addend(k, target, offset) };
 	}
 	return 0;
 }
@@ -139,11 +148,22 @@ int kelf_load_relocs(kelf *k, char *err, size_t errlen)
 	for (size_t i = 1; i < k->nsections; i++) {
 		if (!is_reloc_section(k, i))
 			continue;
-		size_t target = k->sections[i].info, n = k->sections[i].size / k->sections[i].entsize;
-		if (read_section(k, i, k->relocs + k->reloc_start[target] + fill[target], n, err, errlen) != 0)
+		size_t target = k->sections[i].info, n = k->sections[i].size / k->sections[i].entsize, kept = 0;
+		if (read_section(k, i, k->relocs + k->reloc_start[target] + fill[target], n, &kept, err, errlen) != 0)
 			goto out;
-		fill[target] += n;
+		fill[target] += kept;
 	}
+	/* Close the gaps the dropped entries left: each section's block moves
+	 * down to follow the one before it. */
+	size_t at = 0;
+	for (size_t s = 0; s < k->nsections; s++) {
+		memmove(k->relocs + at, k->relocs + k->reloc_start[s], fill[s] * sizeof *k->relocs);
+		k->reloc_start[s] = at;
+		count[s] = fill[s];
+		at += fill[s];
+	}
+	k->reloc_start[k->nsections] = at;
+	total = at;
 	for (size_t s = 0; s < k->nsections; s++) {
 		kelf_reloc *r = k->relocs + k->reloc_start[s];
 		size_t n = count[s], sorted = 1;

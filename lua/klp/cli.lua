@@ -197,7 +197,7 @@ end
 --- one line on stderr (KLP_DEBUG=1 shows the traceback).
 function M.main(argv)
   local ok, status = xpcall(run, function(e)
-    if os.getenv("KLP_DEBUG") then return debug.traceback(e, 2) end
+    if (os.getenv("KLP_DEBUG") or "") ~= "" then return debug.traceback(e, 2) end
     return e
   end, argv)
   if ok then return status end

@@ -21,6 +21,10 @@ __attribute__((noinline)) int after(int x)
 
 int (*const hooks[2])(int) = { grows, after };
 
+/* Like the kernel's exception table, which is sorted after the link: its
+ * relocations are blanked to R_*_NONE at offset 0 then (the spec does). */
+static int (*const extab[2])(int) __attribute__((section("__ex_table"), used)) = { grows, after };
+
 int _start(void)
 {
 	return after(1) + hooks[1](2);
