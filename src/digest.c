@@ -83,17 +83,12 @@ static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int dept
 	return klp_hash_mix(section_identity(k, t->shndx), (uint64_t)r->addend);
 }
 
-/* What one relocation contributes to the digest of the symbol at base: its
- * place, its type and the identity of its target. */
-static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+uint64_t corr_reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
 {
 	return klp_hash_mix(klp_hash_mix(r->offset - base, r->type), target_identity(c, side, r, 0));
 }
 
-/* Clears in buf (the bytes of a linked-image symbol at offset at) the bits
- * relocation r wrote, which hold the resolved address; returns 0 for a
- * relocation whose field klp does not know. */
-static int mask_field(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t size, unsigned char *buf)
+int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t size, unsigned char *buf)
 {
 	unsigned n;
 	uint32_t mask;
@@ -134,7 +129,7 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
 		/* Relocated fields hold addresses here: hash them cleared. */
 		memcpy(scratch, b + at, s->size);
 		for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
-			if (!mask_field(k, r, at, s->size, scratch))
+			if (!corr_mask_reloc(k, r, at, s->size, scratch))
 				return 0;
 		b = scratch;
 	} else if (b) {
@@ -143,7 +138,7 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
 	if (b)
 		h = klp_hash_mix(h, klp_hash((const char *)b, s->size));
 	for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
-		h = klp_hash_mix(h, reloc_part(c, side, r, at));
+		h = klp_hash_mix(h, corr_reloc_part(c, side, r, at));
 	*out = h;
 	return 1;
 }

@@ -107,3 +107,61 @@ describe("a linked image whose relocations were blanked to R_*_NONE", function()
     assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
   end)
 end)
+
+describe("an object built without -ffunction-sections", function()
+  for _, m in ipairs(machines.all) do
+    -- Calls inside the one .text carry no relocation: decoded, they reach
+    -- the same functions wherever those moved.
+    it(("reports exactly the function that grew, and no caveat (%s)"):format(m.name), function()
+      local o, p = machines.pair("shared_grows", m, "-fno-ipa-ra")
+      local r = C.run(o, p)
+      assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+      assert.are.same({}, r.result:caveats())
+      assert.are.equal("same", r.result:status(r.result:named("orig", "after")[1]))
+    end)
+
+    -- The displacement differs; decoded, it reaches another function.
+    it(("reports a call to another function of the same section (%s)"):format(m.name), function()
+      assert.are.same({ changed_functions = { "caller" } }, changes(machines.pair("shared_callee", m, "-fno-ipa-ra")))
+    end)
+  end
+end)
+
+describe("a function whose only change is a line number", function()
+  for _, m in ipairs(machines.all) do
+    it(("has status line, next to a real change (%s)"):format(m.name), function()
+      local o, p = machines.pair("line_shift", m)
+      assert.are.same({ line_functions = { "waits" }, changed_functions = { "really_changes" } }, changes(o, p))
+      local r = C.run(o, p)
+      assert.are.equal("line", r.result:status(r.result:named("orig", "waits")[1]))
+    end)
+  end
+
+  it("is changed under strict and the same under kpatch", function()
+    local o, p = machines.pair("line_shift", machines.get("x86_64"))
+    local strict = C.run(o, p, "strict").result:changes()
+    assert.are.equal(2, #strict.changed_functions)
+    assert.are.equal(0, #strict.line_functions)
+    local kpatch = C.run(o, p, "kpatch").result:changes()
+    assert.are.same({ "really_changes" }, { kpatch.changed_functions[1].name, kpatch.changed_functions[2] })
+    assert.are.equal(0, #kpatch.line_functions)
+  end)
+
+  it("is changed when its callee is not a line-taking one", function()
+    local o, p = machines.pair("line_shift", machines.get("x86_64"))
+    local got = C.run(o, p, { line_functions = { "printk" } }).result:changes()
+    assert.are.equal(2, #got.changed_functions)
+  end)
+end)
+
+describe("a machine Capstone 4 cannot decode", function()
+  it("is compared byte by byte, and the caveat says so (riscv64)", function()
+    local riscv = { name = "riscv64", cc = "clang-19 --target=riscv64-linux-gnu", flags = "" }
+    local o, p = machines.pair("callee_renamed", riscv)
+    local caveats = C.run(o, p).result:caveats()
+    assert.are.equal(1, #caveats)
+    assert.matches("^code compared byte by byte %(.*riscv", caveats[1])
+    assert.are.same({ changed_functions = { "__wrap_sys_foo" }, new_functions = { "__patched_do_sys_foo" },
+      removed_functions = { "__do_sys_foo" } }, changes(o, p))
+  end)
+end)

@@ -136,6 +136,7 @@ local function correlate(p, c, opts)
   c:link_children(p.children or {})
   local ok, err = c:compute_digests()
   if not ok then policy.raise(err) end
+  c:set_line_functions(p.line_functions or {}, p.line_changes or "line")
   if opts and opts.watch then
     for _, side in ipairs(SIDES) do
       for _, name in ipairs(opts.watch) do
@@ -145,7 +146,8 @@ local function correlate(p, c, opts)
   end
   local notes = explicit_pairs(p, c)
   run_passes(c, p.passes)
-  return { notes = notes, file_mismatch = mismatch }
+  local undecoded = c:compare_code()
+  return { notes = notes, file_mismatch = mismatch, undecoded = undecoded }
 end
 
 --- Correlates with a complete policy p on a fresh correlator c.  opts.watch:

@@ -18,12 +18,14 @@ local FIELDS = {
   name = "string", description = "string", base = "string", suffixes = "table", add_suffixes = "table",
   remove_suffixes = "table", bases = "table", keyer = "table", exclude = "table", pairs = "table",
   never = "table", ties = "string", passes = "table", files = "string", tu_map = "string",
-  fail_on = "table", check = "function", children = "table",
+  fail_on = "table", check = "function", children = "table", line_functions = "table",
+  add_line_functions = "table", line_changes = "string",
 }
 local CHOICES = {
   ties = { positional = true, leave = true, error = true },
   files = { align = true, ["in-order"] = true },
   tu_map = { consistent = true, first = true },
+  line_changes = { line = true, changed = true, same = true },
 }
 local FAIL_ON = { ambiguous = true, positional = true, file_mismatch = true, clone_change = true }
 local EXCLUDE = {
@@ -131,6 +133,8 @@ local function validate(p, origin)
   end
   check_strings(origin, "remove_suffixes", p.remove_suffixes or {})
   check_strings(origin, "children", p.children or {})
+  check_strings(origin, "line_functions", p.line_functions or {})
+  check_strings(origin, "add_line_functions", p.add_line_functions or {})
   if p.keyer and (type(p.keyer.key) ~= "function" or type(p.keyer.triggers) ~= "table") then
     bad(origin, "keyer must be {key = function(name, type), triggers = {contains = {...}, prefixes = {...}}}")
   end
@@ -219,6 +223,8 @@ local function complete(p, origin)
   elseif p.suffixes or p.add_suffixes or p.remove_suffixes or p.bases or not base.keyer then
     out.keyer = suffix.compile(out.suffixes, out.bases or suffix.default_bases)
   end
+  out.line_functions = concat(p.line_functions or base.line_functions, p.add_line_functions)
+  out.add_line_functions = nil
   out.fail_on = {}
   for k, v in pairs(base.fail_on or {}) do out.fail_on[k] = v end
   for k, v in pairs(p.fail_on or {}) do out.fail_on[k] = v end

@@ -9,7 +9,7 @@ Result.__index = Result
 local M = {}
 
 --- The change lists, in report order.
-M.CHANGE_KINDS = { "changed_functions", "new_functions", "removed_functions", "changed_data" }
+M.CHANGE_KINDS = { "changed_functions", "line_functions", "new_functions", "removed_functions", "changed_data" }
 
 --- The indices of the symbols on one side of correlator c whose name or key
 --- is name: in symtab order, each once (--why: what to watch and to show).
@@ -32,7 +32,7 @@ end
 --- policy rejects it, asked once, here.
 function M.new(c, p, info, verdict)
   local self = setmetatable({ correlator = c, policy = p, notes = info.notes or {},
-                              file_mismatch = info.file_mismatch }, Result)
+                              file_mismatch = info.file_mismatch, undecoded = info.undecoded }, Result)
   self.orig, self.patched = c:elf("orig"), c:elf("patched")
   self._failures = verdict and verdict(self) or {}
   return self
@@ -279,20 +279,17 @@ function Result:change_rows()
 end
 
 --- What can make the change lists say more than changed: a list of
---- messages, empty for objects built the way live patches are.
+--- messages, empty where contents were compared and code decoded.
 function Result:caveats()
   local compared, why = self:compares_content()
   if not compared then return { ("contents not compared: %s"):format(why) } end
+  if not self.undecoded then return {} end
   local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
-  if o + p == 0 then return {} end
-  if self.orig:info().type ~= "rel" then
-    return { ("%d functions of orig (%d of patched) share a section in these linked images: where their "
-      .. "objects were built without -ffunction-sections, calls the assembler resolved carry no relocation, "
-      .. "so a function placed after one that changed size can be reported changed"):format(o, p) }
-  end
-  return { ("%d functions of orig (%d of patched) share a section with other functions (built without "
-    .. "-ffunction-sections): calls between them carry no relocation, so a function placed after one "
-    .. "that changed size can be reported changed"):format(o, p) }
+  local shared = o + p == 0 and ""
+    or (" %d functions of orig (%d of patched) share a section with other functions, so one placed after "
+      .. "a function that changed size can be reported changed"):format(o, p)
+  return { ("code compared byte by byte (%s): a call or jump inside one section carries no relocation, and "
+    .. "its bytes change when its target moves.%s"):format(self.undecoded, shared) }
 end
 
 --- Why the policy rejects this result: a list of messages, empty when

@@ -68,6 +68,25 @@ M.section_prefixes = { ".discard.", ".rodata.cst" }
 --- (which follow their function's name), .L labels and initcall entries.
 M.symbol_prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "__initcall__", "__initstub__" }
 
+--- Kernel functions called with the caller's __LINE__ as an immediate
+--- argument (might_sleep(), WARN(), BUG(), pr_*/dynamic debug, ASSERT_RTNL(),
+--- btrfs and ext4 error reporting): klp's list, kpatch's and what it leaves out.
+M.line_functions = {
+  "__might_sleep", "___might_sleep", "__might_resched", "__might_fault", "__warn_printk",
+  "warn_slowpath_fmt", "warn_slowpath_null", "_printk", "printk", "lockdep_rcu_suspicious",
+  "__dynamic_pr_debug", "__dynamic_dev_dbg", "__dynamic_netdev_dbg", "__btrfs_abort_transaction",
+  "__btrfs_handle_fs_error", "__btrfs_panic", "__ext4_error", "__ext4_error_inode", "__ext4_error_file",
+  "__ext4_warning", "__ext4_warning_inode", "__ext4_std_error", "__ext4_msg", "__ext4_grp_locked_error",
+  "__ext4_abort",
+}
+
+--- kpatch's list (create-diff-object, kpatch_line_macro_change_only).
+M.kpatch_line_functions = {
+  "__warn_printk", "warn_slowpath_fmt", "warn_slowpath_null", "__might_sleep", "___might_sleep",
+  "__might_fault", "printk", "_printk", "lockdep_rcu_suspicious", "__btrfs_abort_transaction",
+  "__btrfs_handle_fs_error", "__btrfs_panic",
+}
+
 --- sh_flags of mergeable string sections: their symbols are labels.
 M.SHF_STRINGS = 0x20
 

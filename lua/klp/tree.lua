@@ -190,7 +190,8 @@ local function totals(t)
     objects = #t.objects + #t.identical + #t.skipped + #t.orig_only + #t.patched_only, compared = 0, errors = 0,
     rejected = 0, caveats = 0,
     identical = #t.identical, orig_only = #t.orig_only, patched_only = #t.patched_only, skipped = #t.skipped,
-    pairs = 0, changed_functions = 0, new_functions = 0, removed_functions = 0, changed_data = 0,
+    pairs = 0, changed_functions = 0, line_functions = 0, new_functions = 0, removed_functions = 0,
+    changed_data = 0,
   }
   for _, obj in ipairs(t.objects) do
     if obj.status == "error" then

@@ -22,6 +22,11 @@ return {
     section_prefixes = special.with(special.section_prefixes, ".note"),
     section_flags = special.SHF_STRINGS,
   },
+  -- Callees that take the caller's __LINE__ as an immediate argument: a
+  -- function whose code differs only in those immediates has status `line`
+  -- (lines were inserted above it), not `changed`.
+  line_functions = special.line_functions,
+  line_changes = "line",
   -- .cold and .part functions belong to their parent: a change in one changes it.
   children = { "cold", "part" },
   files = "align",

@@ -31,6 +31,10 @@ return {
     section_prefixes = { ".data..L__unnamed" },
   },
   children = { "cold", "part" },
+  -- kpatch reverts a function whose only differences are line immediates
+  -- of its known line-taking callees to unchanged.
+  line_functions = special.kpatch_line_functions,
+  line_changes = "same",
   files = "align",
   tu_map = "consistent",
   ties = "positional",

@@ -138,6 +138,9 @@ function M.change_lines(ch, st, indent)
   for _, row in ipairs(ch.changed_functions) do out[#out + 1] = indent .. "changed  " .. st("warn", M.change_line(row)) end
   for _, row in ipairs(ch.new_functions) do out[#out + 1] = indent .. "new      " .. st("good", M.change_line(row)) end
   for _, row in ipairs(ch.removed_functions) do out[#out + 1] = indent .. "removed  " .. M.change_line(row) end
+  for _, row in ipairs(ch.line_functions or {}) do
+    out[#out + 1] = indent .. st("dim", "line     " .. M.change_line(row) .. " (only line numbers changed: not replaced)")
+  end
   for _, row in ipairs(ch.changed_data) do
     out[#out + 1] = indent .. st("bad", "changed data: " .. M.change_line(row)
       .. " (a live patch cannot change data in place)")
