@@ -23,6 +23,8 @@
 #include "analyse.h"
 #include "changes.h"
 #include "children.h"
+#include "compare.h"
+#include "line.h"
 #include "corr.h"
 #include "decode.h"
 #include "digest.h"
@@ -692,7 +694,7 @@ static void check_pairs(corr *c, const uint16_t *rules, int self)
 				CHECK((cs->flags & CS_DIGEST) && (ts->flags & CS_DIGEST) && cs->digest == ts->digest);
 			if (s == 0) {
 				corr_status st = corr_pair_status(c, i);
-				CHECK(st == ST_SAME || st == ST_CHANGED || st == ST_UNKNOWN);
+				CHECK(st == ST_SAME || st == ST_CHANGED || st == ST_UNKNOWN || st == ST_LINE);
 				(void)corr_status_name(st);
 				/* The same bytes, keys and children: the same digest. */
 				if (self && t == i)
@@ -1045,6 +1047,14 @@ static void correlate(kelf *a, kelf *b, int in_order, int mode, uint64_t seed)
 	check_pairs(c, rules, self);
 	check_analysis(c);
 	run(c, &d[P_GREEDY]);
+	/* The pairs whose digests differ, decided by their instructions. */
+	static const char *const line_fns[] = { "__might_sleep", "printk", "f" };
+	CHECK(corr_set_line_functions(c, line_fns, 3, (corr_line_mode)(seed % 3)) == 0);
+	char why[320];
+	memset(why, 'x', sizeof why);
+	CHECK(corr_compare_code(c, why, sizeof why) == 0);
+	if (why[0])
+		check_message(why, sizeof why);
 	check_pairs(c, rules, self);
 	if (self)
 		check_self_unique(c);
