@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "decode.h"
 #include "group.h"
 #include "pass.h"
 #include "reloc.h"
@@ -32,28 +33,83 @@ static int open_static(const corr *c, int side, int32_t i)
 	       c->side[side].syms[i].twin == CORR_NONE && corr_eligible(c, side, (uint32_t)i);
 }
 
-/* The distinct open statics function f references, in order of first use.
+/* A reference of a function: where it is and what it reaches. */
+typedef struct ref {
+	uint64_t offset;
+	int32_t target;
+} ref;
+
+/* What a use pass reads a side with: its decoder (NULL when the machine
+ * has none) and, per section, how many functions it holds. */
+typedef struct reader {
+	klp_decoder *d;
+	uint32_t *functions;
+} reader;
+
+/* Collects the targets of the decoded instructions of a function that no
+ * relocation describes: calls and jumps inside a shared .text. */
+typedef struct decoded_refs {
+	const corr *c;
+	int side;
+	size_t sec;
+	uint64_t start, size;
+	ref *out;
+	size_t n, max;
+} decoded_refs;
+
+static int add_decoded(void *ud, const klp_insn *insn)
+{
+	decoded_refs *w = ud;
+	const kelf *k = w->c->side[w->side].k;
+	size_t r = kelf_first_reloc(k, w->sec, insn->offset);
+	if (r < k->reloc_start[w->sec + 1] && k->relocs[r].offset < insn->offset + insn->size)
+		return 0; /* the relocation names it */
+	for (uint8_t i = 0; i < insn->noperands && w->n < w->max; i++) {
+		const klp_operand *op = &insn->operands[i];
+		if (op->kind != KLP_OP_TARGET || op->value < 0 ||
+		    ((uint64_t)op->value >= w->start && (uint64_t)op->value < w->start + w->size))
+			continue;
+		int32_t t = corr_covering(&w->c->side[w->side], w->sec, (uint64_t)op->value);
+		if (t != CORR_NONE)
+			w->out[w->n++] = (ref){ insn->offset, t };
+	}
+	return w->n >= w->max;
+}
+
+/* The distinct open statics function f references, in order of first use:
+ * through its relocations, and where it shares its section with other
+ * functions, through the calls the assembler resolved (decoded).
  * Relocations are sorted by offset: a binary search finds f's first one, so
  * a .text shared by thousands of functions costs no more than one each. */
-static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
+static size_t uses_of(const corr *c, int side, const reader *rd, uint32_t f, use *out, size_t max, ref *scratch)
 {
 	const kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[f];
 	uint64_t at = kelf_symbol_offset(k, s);
 	if (!k->reloc_start || at == UINT64_MAX)
 		return 0;
-	size_t end = k->reloc_start[s->shndx + 1], n = 0;
-	for (size_t r = kelf_first_reloc(k, s->shndx, at); r < end && n < max; r++) {
+	size_t end = k->reloc_start[s->shndx + 1], nrel = 0;
+	for (size_t r = kelf_first_reloc(k, s->shndx, at); r < end && nrel < max; r++) {
 		const kelf_reloc *rel = &k->relocs[r];
 		if (rel->offset - at >= s->size)
 			break;
 		uint64_t inner;
-		int32_t t = corr_reloc_target(c, side, rel, &inner);
+		scratch[nrel++] = (ref){ rel->offset, corr_reloc_target(c, side, rel, &inner) };
+	}
+	decoded_refs dr = { c, side, s->shndx, at, s->size, scratch + nrel, 0, max };
+	if (rd->d && rd->functions[s->shndx] > 1 && c->side[side].section_start)
+		klp_decode(rd->d, s->shndx, at, s->size, 0, add_decoded, &dr);
+	/* Both lists are in offset order: merge them. */
+	size_t n = 0;
+	for (size_t i = 0, j = 0; (i < nrel || j < dr.n) && n < max;) {
+		const ref *next = j == dr.n || (i < nrel && scratch[i].offset <= dr.out[j].offset) ? &scratch[i++]
+												      : &dr.out[j++];
+		int32_t t = next->target;
 		if (!open_static(c, side, t))
 			continue;
 		int seen = 0;
-		for (size_t j = 0; j < n && !seen; j++)
-			seen = out[j].sym == (uint32_t)t;
+		for (size_t m = 0; m < n && !seen; m++)
+			seen = out[m].sym == (uint32_t)t;
 		if (!seen)
 			out[n++] = (use){ c->side[side].syms[t].key_hash, (uint32_t)t };
 	}
@@ -131,22 +187,55 @@ static void drop_disputed(vote *v, size_t n, int by_patched_side)
 
 enum { MAX_USES = 256 };
 
+/* Sets up the reader of a side: a decoder where the machine has one and a
+ * section holds several functions; -1 when out of memory. */
+static int reader_init(corr *c, int side, reader *rd)
+{
+	const kelf *k = c->side[side].k;
+	rd->d = NULL;
+	rd->functions = calloc(k->nsections + 1, sizeof *rd->functions);
+	if (!rd->functions)
+		return -1;
+	int shared = 0;
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		if (s->type == STT_FUNC && s->shndx < k->nsections)
+			shared |= ++rd->functions[s->shndx] > 1;
+	}
+	if (!shared)
+		return 0;
+	char err[256];
+	rd->d = klp_decoder_new(c->side[side].k, err, sizeof err); /* none: relocations only, as before */
+	if (rd->d && !c->side[side].section_start && corr_index_sections(&c->side[side]) != 0)
+		return -1;
+	return 0;
+}
+
+static void reader_free(reader *rd)
+{
+	klp_decoder_free(rd->d);
+	free(rd->functions);
+}
+
 long corr_pair_by_use(corr *c, uint16_t rule)
 {
 	const kelf *ka = c->side[0].k;
 	if (!ka->reloc_start || !c->side[1].k->reloc_start)
 		return 0;
 	use *ua = malloc(MAX_USES * sizeof *ua), *ub = malloc(MAX_USES * sizeof *ub);
+	ref *scratch = malloc(2 * MAX_USES * sizeof *scratch);
+	reader rd[2] = { { NULL, NULL }, { NULL, NULL } };
 	vote *v = NULL;
 	size_t nv = 0, cap = 0;
 	long made = -1;
-	if (!ua || !ub)
+	if (!ua || !ub || !scratch || reader_init(c, 0, &rd[0]) != 0 || reader_init(c, 1, &rd[1]) != 0)
 		goto out;
 	for (uint32_t a = 1; a < ka->nsymbols; a++) {
 		int32_t b = c->side[0].syms[a].twin;
 		if (b == CORR_NONE || ka->symbols[a].type != STT_FUNC)
 			continue;
-		size_t na = uses_of(c, 0, a, ua, MAX_USES), nb = uses_of(c, 1, (uint32_t)b, ub, MAX_USES);
+		size_t na = uses_of(c, 0, &rd[0], a, ua, MAX_USES, scratch);
+		size_t nb = uses_of(c, 1, &rd[1], (uint32_t)b, ub, MAX_USES, scratch);
 		if (na && nb && vote_pair(c, ua, na, ub, nb, &v, &nv, &cap) != 0)
 			goto out;
 	}
@@ -169,6 +258,9 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 		}
 	}
 out:
+	reader_free(&rd[0]);
+	reader_free(&rd[1]);
+	free(scratch);
 	free(ua);
 	free(ub);
 	free(v);

@@ -53,6 +53,28 @@ function M.side(case, side, m, flags)
     .. table.concat(cmds, " && ") .. " && " .. link)
 end
 
+--- A relocatable object of a case's side linked from its objects in the
+--- given order of their sources (names), with every FILE symbol stripped
+--- (as Debian's modules have none); built with flags (default none: one
+--- .text per source).
+function M.linked_without_files(case, side, m, order, flags)
+  flags = flags or ""
+  local dir = ("tests/machines/%s/%s"):format(case, side)
+  local outdir = ("build/machines/%s/%s"):format(m.name, case)
+  local objs, paths = {}, {}
+  for i, src in ipairs(order) do
+    paths[i] = dir .. "/" .. src
+    objs[i] = B.build(outdir, ("%s/%s-%s.o"):format(outdir, side, src), { paths[i] },
+      ("cd %s && %s -O2 %s %s -fno-asynchronous-unwind-tables -c %s -o %s/$OUT"):format(cli.quote(dir), m.cc,
+        m.flags, flags, src, cli.quote(B.ROOT)))
+  end
+  local prefix = m.cc:match("^(.*)gcc$") or ""
+  local out = ("%s/%s-%s-nofile.o"):format(outdir, side, table.concat(order, "-"):gsub("%.c", ""))
+  return B.build(outdir, out, objs, ("%sld -r -o $OUT.linked %s && %sobjcopy $(%sreadelf -sW $OUT.linked | "
+    .. "awk '$4 == \"FILE\" && $8 != \"\" { printf \" --strip-symbol=%%s\", $8 }') $OUT.linked $OUT && rm $OUT.linked")
+    :format(prefix, table.concat(objs, " "), prefix, prefix))
+end
+
 --- The orig and patched objects of a case for machine m.
 function M.pair(case, m, flags)
   return M.side(case, "orig", m, flags), M.side(case, "patched", m, flags)
