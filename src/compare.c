@@ -244,9 +244,6 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 		first[s] = calloc(n, sizeof *first[s]);
 		next[s] = calloc(n, sizeof *next[s]);
 		nomem |= !m[s].code || !m[s].line || !m[s].state || !first[s] || !next[s];
-		/* Targets through section symbols need the per-section index. */
-		if (!nomem && !c->side[s].by_section)
-			nomem |= corr_index_sections(&c->side[s]) != 0;
 		for (uint32_t i = (uint32_t)n; !nomem && i-- > 1;) {
 			int32_t p = c->side[s].syms[i].parent;
 			if (p != CORR_NONE) {
@@ -262,10 +259,18 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 			continue;
 		uint32_t b = (uint32_t)sa->twin;
 		const corr_sym *sb = &c->side[1].syms[b];
-		if (!(sb->flags & CS_DIGEST) || sa->digest == sb->digest)
+		/* Code digests cover the size: functions of other sizes differ
+		 * however they decode, and are not decoded. */
+		if (!(sb->flags & CS_DIGEST) || sa->digest == sb->digest ||
+		    c->side[0].k->symbols[a].size != c->side[1].k->symbols[b].size)
 			continue;
+		/* Decoded targets are found in the per-section index: built once
+		 * a pair needs it. */
+		for (int s = 0; s < 2 && !nomem; s++)
+			if (!c->side[s].section_start)
+				nomem |= corr_index_sections(&c->side[s]) != 0;
 		uint64_t ca, la, cb, lb;
-		if (!folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||
+		if (nomem || !folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||
 		    !folded(c, m, 1, b, dec[1], first[1], next[1], &cb, &lb))
 			continue;
 		if (ca == cb)

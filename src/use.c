@@ -40,10 +40,13 @@ typedef struct ref {
 } ref;
 
 /* What a use pass reads a side with: its decoder (NULL when the machine
- * has none) and, per section, how many functions it holds. */
+ * has none) and, per section, how many functions it holds and how many of
+ * its statics are still open (a call the assembler resolved stays in its
+ * section: a section without open statics need not be decoded). */
 typedef struct reader {
 	klp_decoder *d;
 	uint32_t *functions;
+	uint32_t *open;
 } reader;
 
 /* Collects the targets of the decoded instructions of a function that no
@@ -97,7 +100,7 @@ static size_t uses_of(const corr *c, int side, const reader *rd, uint32_t f, use
 		scratch[nrel++] = (ref){ rel->offset, corr_reloc_target(c, side, rel, &inner) };
 	}
 	decoded_refs dr = { c, side, s->shndx, at, s->size, scratch + nrel, 0, max };
-	if (rd->d && rd->functions[s->shndx] > 1 && c->side[side].section_start)
+	if (rd->d && rd->functions[s->shndx] > 1 && rd->open[s->shndx] > 0 && c->side[side].section_start)
 		klp_decode(rd->d, s->shndx, at, s->size, 0, add_decoded, &dr);
 	/* Both lists are in offset order: merge them. */
 	size_t n = 0;
@@ -188,26 +191,37 @@ static void drop_disputed(vote *v, size_t n, int by_patched_side)
 enum { MAX_USES = 256 };
 
 /* Sets up the reader of a side: a decoder where the machine has one and a
- * section holds several functions; -1 when out of memory. */
+ * section holding several functions still has open statics.  Walks the
+ * open symbols and those sections only, not the whole table.  -1 when out
+ * of memory. */
 static int reader_init(corr *c, int side, reader *rd)
 {
-	const kelf *k = c->side[side].k;
+	kelf *k = c->side[side].k;
 	rd->d = NULL;
 	rd->functions = calloc(k->nsections + 1, sizeof *rd->functions);
-	if (!rd->functions)
+	rd->open = calloc(k->nsections + 1, sizeof *rd->open);
+	size_t nopen;
+	const uint32_t *open = corr_open_symbols(c, side, &nopen);
+	if (!rd->functions || !rd->open || !open)
 		return -1;
-	int shared = 0;
-	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const kelf_symbol *s = &k->symbols[i];
-		if (s->type == STT_FUNC && s->shndx < k->nsections)
-			shared |= ++rd->functions[s->shndx] > 1;
-	}
-	if (!shared)
+	int any = 0;
+	for (size_t j = 0; j < nopen; j++)
+		if (open_static(c, side, (int32_t)open[j]) && k->symbols[open[j]].shndx < k->nsections) {
+			rd->open[k->symbols[open[j]].shndx]++;
+			any = 1;
+		}
+	if (!any)
 		return 0;
 	char err[256];
-	rd->d = klp_decoder_new(c->side[side].k, err, sizeof err); /* none: relocations only, as before */
-	if (rd->d && !c->side[side].section_start && corr_index_sections(&c->side[side]) != 0)
+	rd->d = klp_decoder_new(k, err, sizeof err); /* none: relocations only, as before */
+	if (!rd->d)
+		return 0;
+	if (!c->side[side].section_start && corr_index_sections(&c->side[side]) != 0)
 		return -1;
+	const corr_side *sd = &c->side[side];
+	for (size_t sec = 1; sec < k->nsections; sec++)
+		for (size_t j = sd->section_start[sec]; rd->open[sec] && j < sd->section_start[sec + 1]; j++)
+			rd->functions[sec] += k->symbols[sd->by_section[j]].type == STT_FUNC;
 	return 0;
 }
 
@@ -215,6 +229,7 @@ static void reader_free(reader *rd)
 {
 	klp_decoder_free(rd->d);
 	free(rd->functions);
+	free(rd->open);
 }
 
 long corr_pair_by_use(corr *c, uint16_t rule)
@@ -224,7 +239,7 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 		return 0;
 	use *ua = malloc(MAX_USES * sizeof *ua), *ub = malloc(MAX_USES * sizeof *ub);
 	ref *scratch = malloc(2 * MAX_USES * sizeof *scratch);
-	reader rd[2] = { { NULL, NULL }, { NULL, NULL } };
+	reader rd[2] = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
 	vote *v = NULL;
 	size_t nv = 0, cap = 0;
 	long made = -1;
