@@ -269,8 +269,10 @@ static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, r
 	if (through && word) {
 		ref inner = { 0 };
 		reloc_ref(x, word, 0, depth + 1, &inner);
+		/* A word holding a place in this function (a switch's jump table):
+		 * that place moves with the code, so it is not part of the identity. */
 		if (inner.local)
-			inner.ident = klp_hash_mix(ID_INSIDE, inner.local_offset);
+			inner.ident = ID_INSIDE;
 		r->ident = klp_hash_mix(ID_WORD, inner.ident);
 		n = 0;
 		puts_(r->text, REF_TEXT, &n, "=");
@@ -657,6 +659,10 @@ static int on_insn(void *ud, const klp_insn *in)
 	line->mnemonic = klp_hash(in->text, in->mnemonic_len);
 	line->shape = klp_hash_mix(klp_hash_mix(klp_hash(shape, sn), klp_hash((const char *)masked, nbytes)), in->kind);
 	line->ident = klp_hash_mix(line->shape, ident_refs);
+	/* Padding: a nop is a nop whatever its length (alignment inside a
+	 * function changes with every change of code before it). */
+	if (in->mnemonic_len == 3 && memcmp(in->text, "nop", 3) == 0)
+		line->shape = line->ident = klp_hash("nop", 3);
 	l->nlines++;
 	return 0;
 }

@@ -19,7 +19,8 @@
  * references left out: text, and the bytes outside the references' fields)
  * and its identity (the shape and what every non-local reference points
  * at: the pair a target symbol belongs to, or its key and FILE when it is
- * unpaired), comparable across the two sides of a correlator. */
+ * unpaired), comparable across the two sides of a correlator.  Nops compare
+ * equal whatever their length: they are padding. */
 #ifndef KLP_LISTING_H
 #define KLP_LISTING_H
 

@@ -198,6 +198,15 @@ describe("--diff branches inside a function", function()
     assert.are.same({ "+", "target", "je      .L1" }, { rows[2].op, rows[2].why, rows[2].text })
   end)
 
+  it("compares nops of any length as equal (padding)", function()
+    local d = diff(o, p, { "pad" }, true).doc.diffs[1]
+    assert.are.equal(0, d.changed_lines)
+    -- The context row shows orig's text; JSON adds patched's where it reads otherwise.
+    assert.are.same({ "nop     dword ptr [rax]", "nop     dword ptr [rax + rax]" },
+      { d.lines[2].text, d.lines[2].patched_text })
+    assert.are_not.equal(d.orig.size, d.patched.size)
+  end)
+
   it("records undecodable bytes as (bad) and goes on", function()
     local d = diff(o, p, { "junk" }, true).doc.diffs[1]
     local texts = {}
@@ -295,7 +304,8 @@ describe("--diff JSON", function()
     assert.are.equal(#d.lines - d.changed_lines / 2, d.orig.instructions)
     for _, row in ipairs(d.lines) do
       for k in pairs(row) do
-        assert.truthy(({ op = 1, orig_offset = 1, patched_offset = 1, text = 1, why = 1, label = 1 })[k], k)
+        assert.truthy(({ op = 1, orig_offset = 1, patched_offset = 1, text = 1, why = 1, label = 1,
+                         patched_text = 1 })[k], k)
       end
       if row.op == " " then
         assert.are.same({ cjson.null, "number", "number" }, { row.why, type(row.orig_offset), type(row.patched_offset) })

@@ -182,7 +182,7 @@ end
 
 --- The klp-diff/1 document: {"format", "orig", "patched", "diffs": [{"name", "status", "orig",
 --- "patched", "changed_lines", "truncated", "lines": [{"op", "orig_offset", "patched_offset", "text",
---- "why", "label"}]}]} (see the README, "--diff").
+--- "why", "label"[, "patched_text"]}]}]} (see the README, "--diff").
 function M.json(doc)
   local diffs = {}
   for k, d in ipairs(doc.diffs) do
