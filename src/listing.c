@@ -797,8 +797,16 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 		return -1;
 	}
 	const kelf_symbol *s = &k->symbols[sym];
+	/* Names go into one-line messages: control bytes as \ooo. */
+	char name[400], secname[400];
+	size_t n = 0;
+	name[0] = secname[0] = '\0';
+	put_name(name, sizeof name, &n, s->name, s->name_len);
+	n = 0;
+	if (s->shndx < k->nsections)
+		put_name(secname, sizeof secname, &n, k->sections[s->shndx].name, strlen(k->sections[s->shndx].name));
 	if (s->shndx == 0 || s->shndx >= k->nsections) {
-		snprintf(err, errlen, "%s is not defined in a section", s->name);
+		snprintf(err, errlen, "%s is not defined in a section", name);
 		return -1;
 	}
 	char why[400];
@@ -814,7 +822,7 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 	uint64_t start;
 	if (k->machine == EM_PPC64 && strcmp(k->sections[shndx].name, ".opd") == 0) {
 		if (!opd_entry(k, s, &shndx, &start)) {
-			snprintf(err, errlen, "the function descriptor of %s in .opd names no code", s->name);
+			snprintf(err, errlen, "the function descriptor of %s in .opd names no code", name);
 			return -1;
 		}
 	} else {
@@ -827,9 +835,11 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 		}
 	}
 	const kelf_section *sec = &k->sections[shndx];
+	n = 0;
+	put_name(secname, sizeof secname, &n, sec->name, strlen(sec->name));
 	if (start > sec->size || s->size > sec->size - start) {
-		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", s->name,
-			 (unsigned long long)s->size, (unsigned long long)s->value, sec->name);
+		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", name,
+			 (unsigned long long)s->size, (unsigned long long)s->value, secname);
 		return -1;
 	}
 	const corr_sym *cs = &sd->syms[sym];
@@ -856,9 +866,9 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 	free(x.paired);
 	if (rc != 0) {
 		if (x.nomem)
-			snprintf(err, errlen, "out of memory listing %s", s->name);
+			snprintf(err, errlen, "out of memory listing %s", name);
 		else
-			snprintf(err, errlen, "%s has no bytes to disassemble (section %s)", s->name, sec->name);
+			snprintf(err, errlen, "%s has no bytes to disassemble (section %s)", name, secname);
 		klp_listing_free(out);
 		return -1;
 	}
