@@ -37,7 +37,7 @@ BUSTED  = $(LUA) /usr/bin/busted
 # Debian/Ubuntu packages klp builds, tests and benchmarks with (README, "Dependencies").
 DEB_PACKAGES = lua5.4 liblua5.4-dev libelf-dev libcapstone-dev lua-lpeg lua-cjson lua-argparse lua-filesystem lua-busted luarocks \
                gcc libc6-dev make pkg-config binutils clang-19 lld-19 llvm-19 libclang-rt-19-dev \
-               valgrind time gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu
+               gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu valgrind time
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 EXAMPLE_SIDES = $(BUILD)/example/orig.o $(BUILD)/example/patched.o
@@ -114,12 +114,15 @@ fuzz:
 fuzz-replay:
 	sh tests/fuzz/run.sh $(BUILD) replay
 
+# Every directory of lua/klp/ (presets/, report/, ...) is installed as it is.
+LUA_DIRS = $(sort $(patsubst lua/%/,%,$(dir $(wildcard lua/klp/*.lua lua/klp/*/*.lua))))
+
 install: $(MODULE)
-	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(LUA_LMOD)/klp $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(LUA_CMOD)/klp $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_CMOD)/klp/core.so
-	install -d $(DESTDIR)$(LUA_LMOD)/klp/presets
-	install -m 644 lua/klp/*.lua $(DESTDIR)$(LUA_LMOD)/klp/
-	install -m 644 lua/klp/presets/*.lua $(DESTDIR)$(LUA_LMOD)/klp/presets/
+	for d in $(LUA_DIRS); do \
+	  install -d $(DESTDIR)$(LUA_LMOD)/$$d && install -m 644 lua/$$d/*.lua $(DESTDIR)$(LUA_LMOD)/$$d/ || exit 1; \
+	done
 	install -m 755 klp.lua $(DESTDIR)$(PREFIX)/bin/klp
 
 clean:

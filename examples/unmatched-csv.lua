@@ -37,9 +37,7 @@ for _, side in ipairs { "orig", "patched" } do
   local list = side == "orig" and result:orig_only() or result:patched_only()
   for _, sym in ipairs(list) do
     local names = {}
-    for k, j in ipairs(result.correlator:candidates(side, sym.index)) do
-      names[k] = (side == "orig" and result.patched or result.orig):symbol(j).name
-    end
+    for k, c in ipairs(result:candidates(sym)) do names[k] = c.name end
     rows[#rows + 1] = table.concat({ field(side), field(sym.index), field(sym.name), field(sym.type),
       field(sym.bind), field(sym.file), field((result:key(sym))), field(table.concat(names, " ")) }, ",")
   end

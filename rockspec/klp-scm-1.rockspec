@@ -31,9 +31,9 @@ build = {
   modules = {
     ["klp.core"] = {
       sources = {
-        "src/align.c", "src/analyse.c", "src/changes.c", "src/children.c", "src/corr.c", "src/digest.c",
+        "src/align.c", "src/analyse.c", "src/changes.c", "src/children.c", "src/compare.c", "src/corr.c", "src/digest.c",
         "src/evidence.c", "src/exclude.c", "src/forbid.c", "src/group.c", "src/index.c", "src/kelf.c",
-        "src/keys.c", "src/pass.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
+        "src/keys.c", "src/line.c", "src/pass.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
         "src/use.c",
         "src/decode.c", "src/listing.c", "src/fndiff.c",
         "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/ljson.c", "src/lnames.c", "src/lpass.c",
@@ -48,6 +48,7 @@ build = {
     klp = "lua/klp/init.lua",
     ["klp.cli"] = "lua/klp/cli.lua",
     ["klp.diff"] = "lua/klp/diff.lua",
+    ["klp.engine"] = "lua/klp/engine.lua",
     ["klp.forecast"] = "lua/klp/forecast.lua",
     ["klp.forecast_report"] = "lua/klp/forecast_report.lua",
     ["klp.glob"] = "lua/klp/glob.lua",
@@ -57,8 +58,12 @@ build = {
     ["klp.presets.kpatch"] = "lua/klp/presets/kpatch.lua",
     ["klp.presets.objtool"] = "lua/klp/presets/objtool.lua",
     ["klp.presets.strict"] = "lua/klp/presets/strict.lua",
-    ["klp.report"] = "lua/klp/report.lua",
+    ["klp.report"] = "lua/klp/report/init.lua",
+    ["klp.report.json"] = "lua/klp/report/json.lua",
+    ["klp.report.text"] = "lua/klp/report/text.lua",
+    ["klp.report.why"] = "lua/klp/report/why.lua",
     ["klp.result"] = "lua/klp/result.lua",
+    ["klp.special"] = "lua/klp/special.lua",
     ["klp.suffix"] = "lua/klp/suffix.lua",
     ["klp.tree"] = "lua/klp/tree.lua",
     ["klp.tree_report"] = "lua/klp/tree_report.lua",

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "line.h"
+
 #define CH_NAME(id, name) name,
 const char *const corr_change_kind_names[CH_COUNT] = { CORR_CHANGE_KINDS(CH_NAME) };
 
@@ -17,7 +19,11 @@ corr_status corr_pair_status(const corr *c, uint32_t orig)
 		return ST_SAME; /* both undefined: a name, nothing to compare */
 	if (!(a->flags & CS_DIGEST) || !(b->flags & CS_DIGEST))
 		return ST_UNKNOWN;
-	return a->digest == b->digest ? ST_SAME : ST_CHANGED;
+	if (a->digest == b->digest || (a->flags & CS_CODE_SAME))
+		return ST_SAME;
+	if (a->flags & CS_CODE_LINE)
+		return c->line_mode == LINE_AS_SAME ? ST_SAME : c->line_mode == LINE_AS_CHANGED ? ST_CHANGED : ST_LINE;
+	return ST_CHANGED;
 }
 
 int corr_pair_notable(const corr *c, uint32_t a)
@@ -43,6 +49,8 @@ static int belongs(const corr *c, corr_change_kind kind, int side, uint32_t i)
 	switch (kind) {
 	case CH_CHANGED_FUNCTIONS:
 		return side == 0 && patchable(c, 0, i, STT_FUNC) && corr_pair_status(c, i) == ST_CHANGED;
+	case CH_LINE_FUNCTIONS:
+		return side == 0 && patchable(c, 0, i, STT_FUNC) && corr_pair_status(c, i) == ST_LINE;
 	case CH_CHANGED_DATA:
 		return side == 0 && patchable(c, 0, i, STT_OBJECT) && corr_pair_status(c, i) == ST_CHANGED;
 	case CH_NEW_FUNCTIONS:

@@ -12,6 +12,7 @@
 /* The change lists, X(ID, name): in the order reports list them. */
 #define CORR_CHANGE_KINDS(X)                                                                                   \
 	X(CHANGED_FUNCTIONS, "changed_functions") /* paired functions whose contents differ */                 \
+	X(LINE_FUNCTIONS, "line_functions")       /* paired functions whose only change is line numbers */     \
 	X(NEW_FUNCTIONS, "new_functions")         /* functions only in patched */                              \
 	X(REMOVED_FUNCTIONS, "removed_functions") /* functions only in orig */                                 \
 	X(CHANGED_DATA, "changed_data")           /* paired data whose contents differ */

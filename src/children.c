@@ -29,9 +29,13 @@ typedef struct wanted {
 
 /* A function offered as the parent of the children that want its key. */
 typedef struct offer {
-	corr_side *sd;
+	const corr_side *sd;
 	wanted *w;
 	uint32_t parent;
+	uint64_t hash;     /* its key's */
+	const char *key;
+	uint32_t key_len;
+	int32_t file;
 } offer;
 
 /* Records the offered function as a parent of child `entry` when its key is
@@ -41,12 +45,11 @@ static int take_parent(const void *ctx, uint32_t entry)
 {
 	const offer *o = ctx;
 	wanted *x = &o->w[entry];
-	const kelf *k = o->sd->k;
-	const corr_sym *p = &o->sd->syms[o->parent];
-	const kelf_symbol *child = &k->symbols[x->child], *parent = &k->symbols[o->parent];
-	if (x->hash == p->key_hash && p->key_len == x->len && o->parent != x->child &&
-	    memcmp(p->key, o->sd->syms[x->child].key, x->len) == 0 &&
-	    (parent->file == child->file || parent->file == KELF_NO_FILE || child->file == KELF_NO_FILE)) {
+	if (x->hash != o->hash || x->len != o->key_len || o->parent == x->child)
+		return 0;
+	int32_t child_file = o->sd->k->symbols[x->child].file;
+	if (memcmp(o->key, o->sd->syms[x->child].key, x->len) == 0 &&
+	    (o->file == child_file || o->file == KELF_NO_FILE || child_file == KELF_NO_FILE)) {
 		x->parent = (int32_t)o->parent;
 		x->count++;
 	}
@@ -88,12 +91,12 @@ static int link_side(corr *c, int side, const char *const *kinds)
 	}
 	for (size_t q = 0; q < n; q++)
 		klp_table_put(&table, klp_table_probe(&table, w[q].hash, klp_table_no_match, NULL), (uint32_t)q);
-	offer o = { sd, w, 0 };
 	for (uint32_t j = 1; j < k->nsymbols; j++) {
 		if (k->symbols[j].type != STT_FUNC)
 			continue;
-		o.parent = j;
-		klp_table_probe(&table, sd->syms[j].key_hash, take_parent, &o);
+		const corr_sym *p = &sd->syms[j];
+		offer o = { sd, w, j, p->key_hash, p->key, p->key_len, k->symbols[j].file };
+		klp_table_probe(&table, p->key_hash, take_parent, &o);
 	}
 	for (size_t q = 0; q < n; q++)
 		if (w[q].count == 1)

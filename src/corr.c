@@ -8,6 +8,7 @@
 #include "analyse.h"
 #include "index.h"
 #include "keys.h"
+#include "line.h"
 #include "trace.h"
 
 /* Initialises one side: every key and base starts as the symbol's name. */
@@ -69,6 +70,7 @@ void corr_free(corr *c)
 		free(c->rules[i]);
 	free(c->rules);
 	corr_free_keys(c);
+	corr_free_line_functions(c);
 	free(c);
 }
 

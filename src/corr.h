@@ -29,6 +29,8 @@ enum {
 	CS_TU = 1u << 2,         /* carries a translation-unit suffix (.llvm.<hash>) */
 	CS_WATCHED = 1u << 3,    /* passes record what they see of it (trace.h) */
 	CS_DIGEST = 1u << 4,     /* digest holds a content digest */
+	CS_CODE_SAME = 1u << 5,  /* digests differ, but decoded, the code is the same (compare.h) */
+	CS_CODE_LINE = 1u << 6,  /* digests differ only in line numbers (compare.h) */
 };
 
 /* Per-symbol correlation state. */
@@ -66,6 +68,7 @@ typedef struct corr_side {
 	uint32_t ntus;       /* distinct TU suffixes */
 	char **tu_names;     /* TU suffix of each TU unit (index unit - nfiles - 1) */
 	klp_table tus;       /* tu_names indices by name (keys.c) */
+	char uncompared[320]; /* why its contents have no digests (digest.c), or "" */
 } corr_side;
 
 typedef struct corr {
@@ -84,6 +87,10 @@ typedef struct corr {
 	int tu_first_wins;             /* the first pair of a TU fixes its map (objtool) */
 	corr_forbidden_pair *forbidden;  /* pairs never to make (forbid.h) */
 	size_t nforbidden;
+	char **line_fns;               /* the policy's line-taking callees (line.h) */
+	uint64_t *line_hashes;         /* klp_hash of each */
+	size_t nline_fns;
+	int line_mode;                 /* a corr_line_mode */
 	int watching;                  /* some symbol is watched (trace.h) */
 	corr_event *events;
 	size_t nevents, events_cap;

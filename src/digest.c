@@ -43,13 +43,20 @@ static uint64_t section_identity(const kelf *k, size_t sec)
 	return klp_hash(buf, n);
 }
 
-/* What one relocation contributes to the digest of the symbol at base. */
-static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+/* How many relocated slots a target is followed through (a .toc entry that
+ * points at a string is one). */
+#define MAX_SLOT_DEPTH 2
+
+/* The identity of what relocation r points at, blind to where the linker
+ * puts it: a named target's key and addend; through a section symbol, the
+ * symbol covering the target and the offset in it; a string's text; an
+ * uncovered slot that is itself relocated (ppc64 .toc, literal pools), what
+ * the slot points at; else the section's name and the addend. */
+static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int depth)
 {
 	corr_side *sd = &c->side[side];
 	kelf *k = sd->k;
 	const kelf_symbol *t = &k->symbols[r->sym];
-	uint64_t h = klp_hash_mix(r->offset - base, r->type);
 	int in_section = t->shndx != 0 && t->shndx < k->nsections;
 	/* Into a string section, through the section or a label (gcc .LC0,
 	 * clang .L.str): the string's text is the identity, wherever the
@@ -57,47 +64,104 @@ static uint64_t reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base
 	if (in_section && (k->sections[t->shndx].flags & SHF_STRINGS)) {
 		int64_t off;
 		if (!corr_target_offset(t->type == STT_SECTION ? 0 : t->value, r, k->machine, &off))
-			return klp_hash_mix(h, (uint64_t)r->addend);
-		return klp_hash_mix(h, string_identity(k, t->shndx, off));
+			return (uint64_t)r->addend;
+		return string_identity(k, t->shndx, off);
 	}
-	if (t->type != STT_SECTION) {
-		const corr_sym *ct = &sd->syms[r->sym];
-		return klp_hash_mix(klp_hash_mix(h, ct->key_hash), (uint64_t)r->addend);
-	}
+	if (t->type != STT_SECTION)
+		return klp_hash_mix(sd->syms[r->sym].key_hash, (uint64_t)r->addend);
 	if (!in_section)
-		return klp_hash_mix(h, (uint64_t)r->addend);
+		return (uint64_t)r->addend;
 	uint64_t inner;
 	int32_t s = corr_reloc_target(c, side, r, &inner);
-	if (s == CORR_NONE)
-		return klp_hash_mix(klp_hash_mix(h, section_identity(k, t->shndx)), (uint64_t)r->addend);
-	return klp_hash_mix(klp_hash_mix(h, sd->syms[s].key_hash), inner);
+	if (s != CORR_NONE)
+		return klp_hash_mix(sd->syms[s].key_hash, inner);
+	int64_t off;
+	const kelf_reloc *slot = depth < MAX_SLOT_DEPTH && corr_target_offset(0, r, k->machine, &off) && off >= 0
+		? corr_reloc_at(k, t->shndx, (uint64_t)off) : NULL;
+	if (slot)
+		return klp_hash_mix(klp_hash_mix(0x736c6f74u, slot->type), target_identity(c, side, slot, depth + 1));
+	return klp_hash_mix(section_identity(k, t->shndx), (uint64_t)r->addend);
 }
 
-/* The digest of one FUNC or OBJECT symbol's bytes and relocations. */
-static uint64_t symbol_digest(corr *c, int side, uint32_t i)
+uint64_t corr_reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base)
+{
+	return klp_hash_mix(klp_hash_mix(r->offset - base, r->type), target_identity(c, side, r, 0));
+}
+
+int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t size, unsigned char *buf)
+{
+	unsigned n;
+	uint32_t mask;
+	if (!kelf_reloc_field(k, r->type, &n, &mask))
+		return 0;
+	uint64_t from = r->offset - at;
+	if (from >= size || n > size - from)
+		return 1; /* past the symbol: not its bytes */
+	unsigned char *f = buf + from;
+	if (mask == UINT32_MAX) {
+		memset(f, 0, n);
+		return 1;
+	}
+	uint32_t w = k->big_endian ? (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8 | f[3]
+				   : (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 | (uint32_t)f[1] << 8 | f[0];
+	w &= ~mask;
+	for (int i = 0; i < 4; i++)
+		f[k->big_endian ? 3 - i : i] = (unsigned char)(w >> (8 * i));
+	return 1;
+}
+
+/* The digest of one FUNC or OBJECT symbol's bytes and relocations into *h;
+ * returns 0 when it has none (a linked image's relocation klp cannot mask).
+ * scratch holds at least the symbol's size for a linked image. */
+static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, uint64_t *out)
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
 	const kelf_section *sec = &k->sections[s->shndx];
-	uint64_t h = klp_hash_mix(s->type, s->size);
-	if (s->value > sec->size || s->size > sec->size - s->value)
-		return klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
-	const unsigned char *b = kelf_section_bytes(k, s->shndx);
-	if (b)
-		h = klp_hash_mix(h, klp_hash((const char *)b + s->value, s->size));
-	const kelf_reloc *r = k->relocs + k->reloc_start[s->shndx], *end = k->relocs + k->reloc_start[s->shndx + 1];
-	/* First relocation at or past the symbol. */
-	size_t lo = 0, hi = (size_t)(end - r);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].offset < s->value)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint64_t h = klp_hash_mix(s->type, s->size), at = kelf_symbol_offset(k, s);
+	if (at > sec->size || s->size > sec->size - at) {
+		*out = klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
+		return 1;
 	}
-	for (r += lo; r < end && r->offset < s->value + s->size; r++)
-		h = klp_hash_mix(h, reloc_part(c, side, r, s->value));
-	return h;
+	const unsigned char *b = kelf_section_bytes(k, s->shndx);
+	const kelf_reloc *first = k->relocs + kelf_first_reloc(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
+	if (b && k->etype != ET_REL) {
+		/* Relocated fields hold addresses here: hash them cleared. */
+		memcpy(scratch, b + at, s->size);
+		for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
+			if (!corr_mask_reloc(k, r, at, s->size, scratch))
+				return 0;
+		b = scratch;
+	} else if (b) {
+		b += at;
+	}
+	if (b)
+		h = klp_hash_mix(h, klp_hash((const char *)b, s->size));
+	for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
+		h = klp_hash_mix(h, corr_reloc_part(c, side, r, at));
+	*out = h;
+	return 1;
+}
+
+/* Whether the digests of a side can tell a changed symbol from a moved one:
+ * a relocatable object, or a linked image that kept its relocations
+ * (--emit-relocs) on a machine whose relocated fields klp knows; else
+ * *why says what is missing. */
+static int comparable(const kelf *k, char *why, size_t len)
+{
+	if (k->etype == ET_REL)
+		return 1;
+	if (!kelf_knows_reloc_fields(k)) {
+		snprintf(why, len, "klp does not know which bits relocations write in linked images of %s",
+			 kelf_machine_name(k->machine));
+		return 0;
+	}
+	for (size_t s = 1; s < k->nsections; s++)
+		if (k->reloc_start[s + 1] > k->reloc_start[s] && (k->sections[s].flags & SHF_ALLOC))
+			return 1;
+	snprintf(why, len, "a linked image without its relocations: link it with --emit-relocs (as distribution "
+		 "vmlinux images are) to compare its code");
+	return 0;
 }
 
 int corr_compute_digests(corr *c, char *err, size_t errlen)
@@ -105,18 +169,31 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 	for (int side = 0; side < 2; side++) {
 		corr_side *sd = &c->side[side];
 		kelf *k = sd->k;
-		if (k->etype != ET_REL)
-			continue;
-		char why[400];
+		char why[256];
+		sd->uncompared[0] = '\0';
 		if (kelf_load_relocs(k, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: %s", k->path, why);
-			return -1;
+			if (k->etype == ET_REL) {
+				snprintf(err, errlen, "%s: %s", k->path, why);
+				return -1;
+			}
+			/* A linked image still correlates by name; only its code is not compared. */
+			snprintf(sd->uncompared, sizeof sd->uncompared, "its relocations cannot be read: %s", why);
+			continue;
 		}
+		if (!comparable(k, sd->uncompared, sizeof sd->uncompared))
+			continue;
 		/* Targets through section symbols need the per-section index. */
 		int through_sections = 0;
 		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
 			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
-		if (through_sections && !sd->by_section && corr_index_sections(sd) != 0) {
+		uint64_t largest = 0;
+		for (uint32_t i = 1; k->etype != ET_REL && i < k->nsymbols; i++)
+			if (k->symbols[i].size > largest && k->symbols[i].shndx < k->nsections &&
+			    k->symbols[i].size <= k->sections[k->symbols[i].shndx].size)
+				largest = k->symbols[i].size;
+		unsigned char *scratch = malloc(largest ? largest : 1);
+		if (!scratch || (through_sections && !sd->by_section && corr_index_sections(sd) != 0)) {
+			free(scratch);
 			snprintf(err, errlen, "out of memory for digests");
 			return -1;
 		}
@@ -128,9 +205,12 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections ||
 			    !corr_eligible(c, side, i))
 				continue;
-			cs->own = cs->digest = symbol_digest(c, side, i);
-			cs->flags |= CS_DIGEST;
+			if (symbol_digest(c, side, i, scratch, &cs->own)) {
+				cs->digest = cs->own;
+				cs->flags |= CS_DIGEST;
+			}
 		}
+		free(scratch);
 		/* Children fold into their parents: a changed .cold part changes f. */
 		for (uint32_t i = 1; i < k->nsymbols; i++) {
 			const corr_sym *cs = &sd->syms[i];

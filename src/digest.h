@@ -6,9 +6,22 @@
 
 #include "corr.h"
 
-/* Computes the content digests of both sides (relocatable objects only; a
- * linked image keeps none), children folded into their parents.  Returns 0,
+/* Computes the content digests of both sides, children folded into their
+ * parents: of a relocatable object, and of a linked image that kept its
+ * relocations (--emit-relocs), their relocated fields cleared; a side that
+ * cannot be compared gets none and says why in its `uncompared`.  Returns 0,
  * or -1 with a one-line message. */
 int corr_compute_digests(corr *c, char *err, size_t errlen);
+
+/* What relocation r of side contributes to the digest of a symbol at
+ * section offset base: its place, its type and the identity of what it
+ * points at (a target's key, the symbol covering it, a string's text, what a
+ * relocated slot points at), blind to where the linker puts it. */
+uint64_t corr_reloc_part(corr *c, int side, const kelf_reloc *r, uint64_t base);
+
+/* Clears in buf (the size bytes of a linked image at section offset at) the
+ * bits relocation r wrote, which hold a resolved address there; returns 0
+ * for a relocation whose field klp does not know. */
+int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t size, unsigned char *buf);
 
 #endif

@@ -48,7 +48,8 @@
 #define CORR_STATUSES(X)                                                                                       \
 	X(SAME, "same")       /* equal digests, or both undefined */                                           \
 	X(CHANGED, "changed") /* the digests differ */                                                         \
-	X(UNKNOWN, "unknown") /* nothing to compare (a linked image, no digest) */
+	X(UNKNOWN, "unknown") /* nothing to compare (a linked image, no digest) */                            \
+	X(LINE, "line")       /* only the line numbers passed to line-taking callees differ */
 
 #define CORR_ENUM_EV(id, name, sentence) EV_##id,
 #define CORR_ENUM_REFINE(id, name) REFINE_##id,

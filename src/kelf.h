@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <elf.h>
 #include <libelf.h>
 
 /* Special section indices, remapped above any real index (real ones can be
@@ -38,7 +39,7 @@ typedef struct kelf_symbol {
 /* A relocation, with its addend made explicit (read from the section for
  * SHT_REL). */
 typedef struct kelf_reloc {
-	uint64_t offset;   /* within the section it applies to */
+	uint64_t offset;   /* within the section it applies to (in linked images too) */
 	int64_t addend;
 	uint32_t type;
 	uint32_t sym;      /* symbol table index, checked */
@@ -75,6 +76,17 @@ void kelf_close(kelf *k);
 
 /* Gives back the file descriptor; the loaded arrays stay usable. */
 void kelf_release_file(kelf *k);
+
+/* Where a symbol defined in a real section starts within it: st_value in a
+ * relocatable object, st_value less the section's address in a linked image;
+ * UINT64_MAX when it does not lie at or past the section's address. */
+static inline uint64_t kelf_symbol_offset(const kelf *k, const kelf_symbol *s)
+{
+	if (s->shndx == 0 || s->shndx >= k->nsections)
+		return UINT64_MAX;
+	uint64_t base = k->etype == ET_REL ? 0 : k->sections[s->shndx].addr;
+	return s->value >= base ? s->value - base : UINT64_MAX;
+}
 
 /* Name of the section a symbol is defined in, or NULL (undefined, ABS, ...). */
 const char *kelf_symbol_section(const kelf *k, const kelf_symbol *s);

@@ -8,10 +8,12 @@
 
 #include "align.h"
 #include "children.h"
+#include "compare.h"
 #include "digest.h"
 #include "exclude.h"
 #include "forbid.h"
 #include "keys.h"
+#include "line.h"
 #include "pass.h"
 #include "trace.h"
 
@@ -296,6 +298,40 @@ static int klp_correlator_link_children(lua_State *L)
 	return 0;
 }
 
+/* corr:set_line_functions({name, ...}, "line"|"changed"|"same"): the callees
+ * that take a line number, and what a pair differing only in those is */
+static int klp_correlator_set_line_functions(lua_State *L)
+{
+	static const char *const modes[] = { "line", "changed", "same", NULL };
+	corr *c = klp_check_corr(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	int mode = luaL_checkoption(L, 3, "line", modes);
+	lua_newtable(L);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, "names");
+	const char **names = klp_string_list(L, lua_gettop(L), "names");
+	size_t n = 0;
+	while (names[n])
+		n++;
+	if (corr_set_line_functions(c, names, n, (corr_line_mode)mode) != 0)
+		klp_raise_nomem(L);
+	return 0;
+}
+
+/* corr:compare_code() -> nil | why the code was compared byte by byte:
+ * decides, by their instructions, the pairs whose digests differ */
+static int klp_correlator_compare_code(lua_State *L)
+{
+	corr *c = klp_check_corr(L, 1);
+	char why[320];
+	if (corr_compare_code(c, why, sizeof why) != 0)
+		klp_raise_nomem(L);
+	if (!why[0])
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
+}
+
 /* corr:compute_digests() -> true | nil, "path: problem" */
 static int klp_correlator_compute_digests(lua_State *L)
 {
@@ -381,6 +417,8 @@ void klp_open_correlator(lua_State *L)
 		{ "set_tu_map", klp_correlator_set_tu_map },
 		{ "link_children", klp_correlator_link_children },
 		{ "compute_digests", klp_correlator_compute_digests },
+		{ "set_line_functions", klp_correlator_set_line_functions },
+		{ "compare_code", klp_correlator_compare_code },
 		{ NULL, NULL }
 	};
 	luaL_newmetatable(L, KLP_CORRELATOR_MT);

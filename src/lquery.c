@@ -318,6 +318,20 @@ static int klp_correlator_status(lua_State *L)
 	return 1;
 }
 
+/* corr:compared() -> true | false, "path: why its contents are not compared" */
+static int klp_correlator_compared(lua_State *L)
+{
+	corr *c = klp_check_corr(L, 1);
+	for (int s = 0; s < 2; s++)
+		if (c->side[s].uncompared[0]) {
+			lua_pushboolean(L, 0);
+			lua_pushfstring(L, "%s: %s", c->side[s].k->path, c->side[s].uncompared);
+			return 2;
+		}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* corr:parent(side, i) -> index of the function a .cold/.part child belongs to */
 static int klp_correlator_parent(lua_State *L)
 {
@@ -352,9 +366,10 @@ static int klp_correlator_changes(lua_State *L)
 	corr *c = klp_check_corr(L, 1);
 	lua_createtable(L, 0, CH_COUNT);
 	for (int k = 0; k < CH_COUNT; k++) {
-		size_t n = corr_changes(c, (corr_change_kind)k, NULL, 0);
-		corr_change *list = lua_newuserdatauv(L, (n ? n : 1) * sizeof *list, 0);
-		corr_changes(c, (corr_change_kind)k, list, n);
+		/* Room for every symbol of the side: one scan fills the list. */
+		size_t max = c->side[k == CH_NEW_FUNCTIONS].k->nsymbols;
+		corr_change *list = lua_newuserdatauv(L, (max ? max : 1) * sizeof *list, 0);
+		size_t n = corr_changes(c, (corr_change_kind)k, list, max);
 		push_changes(L, list, n);
 		lua_setfield(L, -3, corr_change_kind_names[k]);
 		lua_pop(L, 1);
@@ -379,6 +394,7 @@ const luaL_Reg klp_correlator_query_methods[] = {
 	{ "status", klp_correlator_status },
 	{ "same_named", klp_correlator_same_named },
 	{ "parent", klp_correlator_parent },
+	{ "compared", klp_correlator_compared },
 	{ "changes", klp_correlator_changes },
 	{ NULL, NULL }
 };

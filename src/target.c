@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "reloc.h"
+
 /* Relocation types whose addend is taken from the end of a 4-byte field:
  * the target is 4 bytes past addend (x86 PC-relative references). */
 static int pc_relative_fixup(unsigned machine, uint32_t type)
@@ -42,6 +44,14 @@ static int by_value(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Whether a symbol can be a target: named, in a real section (at or past
+ * its address, in a linked image), not a FILE or section symbol. */
+static int placeable(const kelf *k, const kelf_symbol *s)
+{
+	return kelf_symbol_offset(k, s) != UINT64_MAX && s->type != STT_SECTION && s->type != STT_FILE &&
+	       s->name_len > 0;
+}
+
 int corr_index_sections(corr_side *sd)
 {
 	const kelf *k = sd->k;
@@ -52,19 +62,15 @@ int corr_index_sections(corr_side *sd)
 		free(fill);
 		return -1;
 	}
-	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const kelf_symbol *s = &k->symbols[i];
-		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
-		    s->name_len > 0)
-			sd->section_start[s->shndx + 1]++;
-	}
+	for (uint32_t i = 1; i < k->nsymbols; i++)
+		if (placeable(k, &k->symbols[i]))
+			sd->section_start[k->symbols[i].shndx + 1]++;
 	for (size_t s = 0; s < k->nsections; s++)
 		sd->section_start[s + 1] += sd->section_start[s];
 	for (uint32_t i = 1; i < k->nsymbols; i++) {
-		const kelf_symbol *s = &k->symbols[i];
-		if (s->shndx != 0 && s->shndx < k->nsections && s->type != STT_SECTION && s->type != STT_FILE &&
-		    s->name_len > 0)
-			sd->by_section[sd->section_start[s->shndx] + fill[s->shndx]++] = i;
+		uint32_t sec = k->symbols[i].shndx;
+		if (placeable(k, &k->symbols[i]))
+			sd->by_section[sd->section_start[sec] + fill[sec]++] = i;
 	}
 	free(fill);
 	placed *tmp = NULL;
@@ -96,6 +102,11 @@ int corr_index_sections(corr_side *sd)
 int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off)
 {
 	const kelf *k = sd->k;
+	/* Symbol values are addresses in a linked image. */
+	uint64_t base = k->etype == ET_REL ? 0 : k->sections[sec].addr;
+	if (off > UINT64_MAX - base)
+		return CORR_NONE;
+	off += base;
 	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1];
 	/* Last symbol with value <= off. */
 	while (lo < hi) {
@@ -106,13 +117,18 @@ int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off)
 			hi = mid;
 	}
 	/* A few symbols back at most: nested ones (__pfx_ before its function,
-	 * aliases) sit close together. */
+	 * aliases) sit close together.  A sized symbol covering off wins over
+	 * one of size 0 at off: ARM, AArch64 and RISC-V put a size-0 mapping
+	 * symbol ($x, $d) at the start of every section, which names no code. */
+	int32_t unsized = CORR_NONE;
 	for (size_t j = lo, seen = 0; j-- > sd->section_start[sec] && seen < 8; seen++) {
 		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-		if (s->value + s->size > off || (s->size == 0 && s->value == off))
+		if (s->size != 0 && s->value + s->size > off)
 			return (int32_t)sd->by_section[j];
+		if (s->size == 0 && s->value == off && unsized == CORR_NONE)
+			unsized = (int32_t)sd->by_section[j];
 	}
-	return CORR_NONE;
+	return unsized;
 }
 
 int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)
@@ -129,6 +145,14 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
 		return CORR_NONE;
 	int32_t s = corr_covering(sd, t->shndx, (uint64_t)off);
 	if (s != CORR_NONE)
-		*inner = (uint64_t)off - sd->k->symbols[s].value;
+		*inner = (uint64_t)off - kelf_symbol_offset(sd->k, &sd->k->symbols[s]);
 	return s;
+}
+
+const kelf_reloc *corr_reloc_at(const kelf *k, size_t sec, uint64_t off)
+{
+	if (!k->reloc_start || sec >= k->nsections)
+		return NULL;
+	size_t r = kelf_first_reloc(k, sec, off);
+	return r < k->reloc_start[sec + 1] && k->relocs[r].offset == off ? &k->relocs[r] : NULL;
 }

@@ -26,4 +26,8 @@ int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off);
  * it); CORR_NONE when nothing covers it. */
 int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner);
 
+/* The relocation of section sec at exactly offset off (a relocated slot:
+ * a .toc entry, a literal pool word), or NULL; relocations must be loaded. */
+const kelf_reloc *corr_reloc_at(const kelf *k, size_t sec, uint64_t off);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "group.h"
 #include "pass.h"
+#include "reloc.h"
 #include "target.h"
 #include "trace.h"
 
@@ -38,20 +39,13 @@ static size_t uses_of(const corr *c, int side, uint32_t f, use *out, size_t max)
 {
 	const kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[f];
-	if (!k->reloc_start || s->shndx == 0 || s->shndx >= k->nsections)
+	uint64_t at = kelf_symbol_offset(k, s);
+	if (!k->reloc_start || at == UINT64_MAX)
 		return 0;
-	size_t lo = k->reloc_start[s->shndx], hi = k->reloc_start[s->shndx + 1], end = hi;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->relocs[mid].offset < s->value)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t n = 0;
-	for (size_t r = lo; r < end && n < max; r++) {
+	size_t end = k->reloc_start[s->shndx + 1], n = 0;
+	for (size_t r = kelf_first_reloc(k, s->shndx, at); r < end && n < max; r++) {
 		const kelf_reloc *rel = &k->relocs[r];
-		if (rel->offset - s->value >= s->size)
+		if (rel->offset - at >= s->size)
 			break;
 		uint64_t inner;
 		int32_t t = corr_reloc_target(c, side, rel, &inner);

@@ -49,6 +49,10 @@ describe("default suffix rules", function()
                          "f.__already_done.2", "func.__func__", "__PRETTY_FUNCTION__.7" } do
       assert.is_true(key(n)[5], n)
     end
+    -- A name that starts like a shorter one of the list (_entry) is still found.
+    for _, n in ipairs { "_entry_ptr.3", "f._entry_ptr", "_entry.4" } do
+      assert.is_true(key(n)[5], n)
+    end
     for _, n in ipairs { "descriptor", "f.count", "count.1", "__keyboard.1" } do
       assert.is_false(key(n)[5], n)
     end

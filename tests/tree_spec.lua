@@ -253,7 +253,14 @@ describe("klp.tree", function()
     assert.are_not.equal(1, tree.status(res), "no object failed")
     for _, obj in ipairs(res.objects) do
       assert.are.equal("compared", obj.status)
-      assert.is_nil(obj.document, "documents only with opts.json")
+      assert.is_nil(obj.document, "documents only with opts.document")
+    end
+    res = assert(tree.compare(t.orig, t.patched, {
+      jobs = 2, include = { "cases/gcc/chg_*.o" },
+      document = function(r) return ("%d pairs"):format(r:summary().pairs) end,
+    }))
+    for _, obj in ipairs(res.objects) do
+      assert.are.equal(("%d pairs"):format(obj.summary.pairs), obj.document)
     end
   end)
 end)

@@ -141,7 +141,8 @@ local function run_tree(args)
   local t, err = tree.compare(args.orig, args.patched, {
     policy = args.policy, jobs = args.jobs,
     include = #args.include > 0 and args.include or nil, exclude = args.exclude,
-    json = args.format == "json", explain = args.explain, vmlinux = args.vmlinux,
+    document = args.format == "json" and function(res) return report.json(res, { explain = args.explain }) end or nil,
+    vmlinux = args.vmlinux,
     progress = core.isatty(io.stderr) and progress_line or nil,
   })
   if not t then return fail(err) end
@@ -196,7 +197,7 @@ end
 --- one line on stderr (KLP_DEBUG=1 shows the traceback).
 function M.main(argv)
   local ok, status = xpcall(run, function(e)
-    if os.getenv("KLP_DEBUG") then return debug.traceback(e, 2) end
+    if (os.getenv("KLP_DEBUG") or "") ~= "" then return debug.traceback(e, 2) end
     return e
   end, argv)
   if ok then return status end

@@ -6,8 +6,8 @@
 --   local result = assert(klp.correlate(orig, patched))      -- default policy
 --   for o, p, rule in result:pairs(true) do print(o.name, p.name, rule) end
 local core = require "klp.core"
+local engine = require "klp.engine"
 local policy = require "klp.policy"
-local result = require "klp.result"
 
 local klp = {
   version = core.version,
@@ -35,17 +35,14 @@ end
 
 --- Correlates two open ELF files with a policy (a preset name, a policy table
 --- or a policy file path; default "default").  opts.watch: names or keys whose
---- symbols are traced for result:why().  Returns a result, or nil and a
+--- symbols are traced (result:trace(), klp.report.why).  Returns a result, or nil and a
 --- message when the inputs do not fit together or the policy is invalid.
 function klp.correlate(orig, patched, spec, opts)
   local ok, err = check_compatible(orig, patched)
   if not ok then return nil, err end
   local p, perr = policy.resolve(spec)
   if not p then return nil, perr end
-  local c = core.correlator(orig, patched)
-  local info, aerr = policy.apply(p, c, opts)
-  if not info then return nil, aerr end
-  return result.new(c, p, info)
+  return engine.run(p, core.correlator(orig, patched), opts)
 end
 
 --- Takes a result's sympos from the linked image at path (vmlinux): kallsyms

@@ -1,7 +1,7 @@
--- klp.policy: what to correlate and how (README, "Policies").  A policy is a
--- table that starts from a preset (`base`) and overrides parts of it.  This
--- module checks policies, completes them from their base, loads policy files
--- and runs a policy on a correlator.
+-- klp.policy: what a policy is (README, "Policies").  A policy is a table
+-- that starts from a preset (`base`) and overrides parts of it.  This module
+-- knows the schema and the presets, checks policies, completes them from
+-- their base and loads policy files; klp.engine runs them.
 local lpeg = require "lpeg"
 local suffix = require "klp.suffix"
 
@@ -18,12 +18,14 @@ local FIELDS = {
   name = "string", description = "string", base = "string", suffixes = "table", add_suffixes = "table",
   remove_suffixes = "table", bases = "table", keyer = "table", exclude = "table", pairs = "table",
   never = "table", ties = "string", passes = "table", files = "string", tu_map = "string",
-  fail_on = "table", check = "function", children = "table",
+  fail_on = "table", check = "function", children = "table", line_functions = "table",
+  add_line_functions = "table", line_changes = "string",
 }
 local CHOICES = {
   ties = { positional = true, leave = true, error = true },
   files = { align = true, ["in-order"] = true },
   tu_map = { consistent = true, first = true },
+  line_changes = { line = true, changed = true, same = true },
 }
 local FAIL_ON = { ambiguous = true, positional = true, file_mismatch = true, clone_change = true }
 local EXCLUDE = {
@@ -38,10 +40,17 @@ local PASS = {
 }
 local ACTIONS = { tu = true, clone = true, strip = true, exclude = true }
 
--- A policy error: raised with the policy's origin, caught by M.resolve.
-local function bad(origin, fmt, ...)
-  error({ klp_policy = origin .. ": " .. fmt:format(...) }, 0)
+--- Raises a policy error: a message for the user, which M.catch turns into
+--- nil, message (anything else raised stays an error).
+function M.raise(msg)
+  error({ klp_policy = msg }, 0)
 end
+
+--- Raises a policy error naming the policy (origin) it is about.
+function M.reject(origin, fmt, ...)
+  M.raise(origin .. ": " .. fmt:format(...))
+end
+local bad = M.reject
 
 local function check_table(origin, where, t, fields)
   for k, v in pairs(t) do
@@ -124,6 +133,8 @@ local function validate(p, origin)
   end
   check_strings(origin, "remove_suffixes", p.remove_suffixes or {})
   check_strings(origin, "children", p.children or {})
+  check_strings(origin, "line_functions", p.line_functions or {})
+  check_strings(origin, "add_line_functions", p.add_line_functions or {})
   if p.keyer and (type(p.keyer.key) ~= "function" or type(p.keyer.triggers) ~= "table") then
     bad(origin, "keyer must be {key = function(name, type), triggers = {contains = {...}, prefixes = {...}}}")
   end
@@ -212,6 +223,8 @@ local function complete(p, origin)
   elseif p.suffixes or p.add_suffixes or p.remove_suffixes or p.bases or not base.keyer then
     out.keyer = suffix.compile(out.suffixes, out.bases or suffix.default_bases)
   end
+  out.line_functions = concat(p.line_functions or base.line_functions, p.add_line_functions)
+  out.add_line_functions = nil
   out.fail_on = {}
   for k, v in pairs(base.fail_on or {}) do out.fail_on[k] = v end
   for k, v in pairs(p.fail_on or {}) do out.fail_on[k] = v end
@@ -221,18 +234,23 @@ local function complete(p, origin)
   return out
 end
 
--- Runs f, turning policy errors into nil, message.
-local function guarded(f, ...)
+--- Runs f(...), turning policy errors into nil, message.
+function M.catch(f, ...)
   local ok, res = pcall(f, ...)
   if ok then return res end
   if type(res) == "table" and res.klp_policy then return nil, res.klp_policy end
   error(res, 0)
 end
 
+-- Checks a policy table and completes it from its base.
+local function build(t, origin)
+  return complete(validate(t, origin), origin)
+end
+
 --- Builds a complete policy from a table (README, "Policies"); raises an
 --- error naming the problem when the table is not a valid policy.
 function M.new(t)
-  local p, err = guarded(function() return complete(validate(t, t.name or "policy"), t.name or "policy") end)
+  local p, err = M.catch(build, t, t.name or "policy")
   if not p then error(err, 2) end
   return p
 end
@@ -243,7 +261,7 @@ function M.load_file(path)
   if not chunk then return nil, err end
   local ok, p = pcall(chunk)
   if not ok then return nil, tostring(p) end
-  return guarded(function()
+  return M.catch(function()
     local t = validate(p, path)
     return t.complete and t or complete(t, path)
   end)
@@ -255,11 +273,9 @@ function M.resolve(spec)
   if spec == nil then spec = "default" end
   if type(spec) == "table" then
     if spec.complete then return spec end
-    return guarded(function() return complete(validate(spec, spec.name or "policy"), spec.name or "policy") end)
+    return M.catch(build, spec, spec.name or "policy")
   end
-  if presets[spec] then
-    return guarded(function() return complete(validate(presets[spec], spec), spec) end)
-  end
+  if presets[spec] then return M.catch(build, presets[spec], spec) end
   if spec:find("[/.]") then return M.load_file(spec) end
   return nil, ("unknown policy '%s' (presets: %s)"):format(spec, table.concat(M.preset_names, ", "))
 end
@@ -267,145 +283,6 @@ end
 --- The preset names.
 function M.names()
   return M.preset_names
-end
-
--- Runs a list of passes; returns the number of pairs they made.
-local function run_passes(c, passes)
-  local made = 0
-  for _, pass in ipairs(passes) do
-    if pass.loop then
-      repeat
-        local n = run_passes(c, pass.loop)
-        made = made + n
-      until n == 0
-    elseif pass.run then
-      made = made + (pass.run(c) or 0)
-    else
-      made = made + c:run(pass)
-    end
-  end
-  return made
-end
-
--- The C core's part of an exclusion spec.
-local CORE_EXCLUDE = { types = true, abs = true, undefined = true, prefixes = true, sections = true,
-                       section_prefixes = true, section_flags = true }
-
--- Exclusions by exact name, LPeg pattern or predicate: per symbol, in Lua.
-local function exclude_in_lua(x, c)
-  for _, side in ipairs { "orig", "patched" } do
-    for _, name in ipairs(x.names or {}) do
-      for _, i in ipairs(c:lookup(side, name)) do c:exclude_symbol(side, i) end
-    end
-    if x.patterns or x.predicate then
-      local elf = c:elf(side)
-      for sym in elf:symbols() do
-        local hit = x.predicate and x.predicate(sym)
-        for _, pat in ipairs(x.patterns or {}) do hit = hit or pat:match(sym.name) ~= nil end
-        if hit and not c:twin(side, sym.index) then c:exclude_symbol(side, sym.index) end
-      end
-    end
-  end
-end
-
--- The one symbol "name" or "name@file" names on one side; nil and a note
--- when there is none; raises a policy error when several match.
-local function find_one(p, c, side, spec)
-  local name, file = spec:match("^(.-)@(.+)$")
-  name = name or spec
-  local hits = {}
-  for _, i in ipairs(c:lookup(side, name)) do
-    if not file or c:elf(side):symbol(i).file == file then hits[#hits + 1] = i end
-  end
-  if #hits > 1 then
-    bad(p.name, "'%s' names %d symbols in %s; qualify it as name@file", spec, #hits, side)
-  end
-  if #hits == 0 then return nil, ("no symbol '%s' in %s"):format(spec, side) end
-  return hits[1]
-end
-
--- Explicit pairs and forbidden pairs; returns notes for names not found.
-local function apply_pairs(p, c)
-  local notes = {}
-  for _, pair in ipairs(p.never or {}) do
-    local a, na = find_one(p, c, "orig", pair[1])
-    local b, nb = find_one(p, c, "patched", pair[2])
-    if a and b then c:forbid(a, b) else notes[#notes + 1] = ("never %s -> %s: %s"):format(pair[1], pair[2], na or nb) end
-  end
-  for _, pair in ipairs(p.pairs or {}) do
-    local a, na = find_one(p, c, "orig", pair[1])
-    local b, nb = find_one(p, c, "patched", pair[2])
-    if a and b then
-      local ok, why = c:pair(a, b, "policy")
-      if not ok then bad(p.name, "cannot pair %s -> %s: %s", pair[1], pair[2], why) end
-    else
-      notes[#notes + 1] = ("pair %s -> %s: %s"):format(pair[1], pair[2], na or nb)
-    end
-  end
-  return notes
-end
-
--- Watches every symbol whose name or key is one of names (for --why).
-local function watch(c, names)
-  for _, side in ipairs { "orig", "patched" } do
-    for _, name in ipairs(names) do
-      for _, how in ipairs { "name", "key" } do
-        for _, i in ipairs(c:lookup(side, name, how)) do c:watch(side, i) end
-      end
-    end
-  end
-end
-
---- Correlates with a complete policy: exclusions, keys, FILE alignment,
---- explicit pairs, passes.  opts.watch: names to trace (--why).  Returns
---- {notes = {...}, file_mismatch = message|nil}, or nil and a message.
-function M.apply(p, c, opts)
-  return guarded(function()
-    local core_x = {}
-    for k, v in pairs(p.exclude or {}) do if CORE_EXCLUDE[k] then core_x[k] = v end end
-    c:exclude(core_x)
-    exclude_in_lua(p.exclude or {}, c)
-    c:assign_keys(p.keyer.key, p.keyer.triggers)
-    c:set_tu_map(p.tu_map or "consistent")
-    local mismatch = c:align_files(p.files or "align")
-    c:link_children(p.children or {})
-    local ok, err = c:compute_digests()
-    if not ok then error({ klp_policy = err }, 0) end
-    if opts and opts.watch then watch(c, opts.watch) end
-    local notes = apply_pairs(p, c)
-    run_passes(c, p.passes)
-    return { notes = notes, file_mismatch = mismatch }
-  end)
-end
-
---- Why the policy rejects a result: a list of messages (empty: accepted).
-function M.verdict(p, result)
-  local fail, out = p.fail_on or {}, {}
-  local summary, files = result:summary(), result:files()
-  if fail.ambiguous and summary.ambiguous > 0 then
-    out[#out + 1] = ("%d ambiguous symbols"):format(summary.ambiguous)
-  end
-  if fail.positional and summary.positional > 0 then
-    out[#out + 1] = ("%d pairs decided by position only"):format(summary.positional)
-  end
-  if fail.positional and summary.positional_files > 0 then
-    out[#out + 1] = ("%d FILE pairs decided by position only"):format(summary.positional_files)
-  end
-  if fail.file_mismatch then
-    if result.file_mismatch then
-      out[#out + 1] = result.file_mismatch
-    elseif #files.orig_only > 0 or #files.patched_only > 0 then
-      out[#out + 1] = ("FILE lists differ (%d only in orig, %d only in patched)")
-        :format(#files.orig_only, #files.patched_only)
-    end
-  end
-  if fail.clone_change and summary.clone_changes > 0 then
-    out[#out + 1] = ("%d clone-kind changes"):format(summary.clone_changes)
-  end
-  if p.check then
-    for _, msg in ipairs(p.check(result) or {}) do out[#out + 1] = tostring(msg) end
-  end
-  return out
 end
 
 return M

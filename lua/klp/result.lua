@@ -1,17 +1,40 @@
--- klp.result: a finished correlation, walked from Lua.  Indices are .symtab
--- indices; methods that return symbols return klp.symbol handles.
-local policy = require "klp.policy"
-
+-- klp.result: a finished correlation, walked from Lua: the public API that
+-- klp's reports, tree mode and the examples read everything through (none of
+-- them touches result.correlator, which stays for policy authors).  Indices
+-- are .symtab indices; methods that return symbols return klp.symbol
+-- handles; methods named *_rows return plain data with indices.
 local Result = {}
 Result.__index = Result
 
 local M = {}
 
---- Wraps a correlator that a policy has run on (info: what policy.apply said).
-function M.new(c, p, info)
+--- The change lists, in report order.
+M.CHANGE_KINDS = { "changed_functions", "line_functions", "new_functions", "removed_functions", "changed_data" }
+
+--- The indices of the symbols on one side of correlator c whose name or key
+--- is name: in symtab order, each once (--why: what to watch and to show).
+function M.named(c, side, name)
+  local list, seen = {}, {}
+  for _, how in ipairs { "name", "key" } do
+    for _, i in ipairs(c:lookup(side, name, how)) do
+      if not seen[i] then
+        seen[i] = true
+        list[#list + 1] = i
+      end
+    end
+  end
+  table.sort(list)
+  return list
+end
+
+--- Wraps a correlator a policy has run on (klp.engine).  info: {notes =
+--- {...}, file_mismatch = message|nil}; verdict(result) returns why the
+--- policy rejects it, asked once, here.
+function M.new(c, p, info, verdict)
   local self = setmetatable({ correlator = c, policy = p, notes = info.notes or {},
-                              file_mismatch = info.file_mismatch }, Result)
+                              file_mismatch = info.file_mismatch, undecoded = info.undecoded }, Result)
   self.orig, self.patched = c:elf("orig"), c:elf("patched")
+  self._failures = verdict and verdict(self) or {}
   return self
 end
 
@@ -22,24 +45,50 @@ local function side_of(self, sym)
   error("symbol belongs to neither ELF file of this result", 3)
 end
 
+local function symbols(elf, indices)
+  local out = {}
+  for i, index in ipairs(indices) do out[i] = elf:symbol(index) end
+  return out
+end
+
 --- Counts: pairs, orig_only, patched_only, ambiguous, excluded_orig,
---- excluded_patched, positional, clone_changes.
+--- excluded_patched, positional, positional_files, clone_changes.
 function Result:summary()
   if not self._summary then self._summary = self.correlator:summary() end
   return self._summary
 end
 
---- FILE alignment: {pairs = {{orig=, patched=}}, orig_only = {...}, patched_only = {...}}
---- as FILE symbol indices.
+--- FILE alignment: {pairs = {{orig=, patched=, positional=}}, orig_only =
+--- {...}, patched_only = {...}} as FILE symbol indices.
 function Result:files()
   if not self._files then self._files = self.correlator:files() end
   return self._files
 end
 
+--- The FILE pairs that only position decided: {orig = name, patched = name,
+--- orig_index = i, patched_index = i}, in orig order.
+function Result:positional_files()
+  local out = {}
+  for _, fp in ipairs(self:files().pairs) do
+    if fp.positional then
+      out[#out + 1] = { orig = self.orig:symbol(fp.orig).name, patched = self.patched:symbol(fp.patched).name,
+                        orig_index = fp.orig, patched_index = fp.patched }
+    end
+  end
+  return out
+end
+
+--- The pairs as {orig = i, patched = i, rule = s, evidence = s}, in orig
+--- symtab order; with notable = true, only those whose names or bindings
+--- differ or that position decided.
+function Result:pair_rows(notable)
+  return self.correlator:pairs(notable)
+end
+
 --- Iterates pairs: for orig_sym, patched_sym, rule, evidence in result:pairs() do.
 --- With notable = true, only pairs whose names or bindings differ or that position decided.
 function Result:pairs(notable)
-  local list, i = self.correlator:pairs(notable), 0
+  local list, i = self:pair_rows(notable), 0
   return function()
     i = i + 1
     local p = list[i]
@@ -63,10 +112,31 @@ function Result:key(sym)
   return self.correlator:key(side, sym.index)
 end
 
-local function symbols(elf, indices)
-  local out = {}
-  for i, index in ipairs(indices) do out[i] = elf:symbol(index) end
-  return out
+--- Whether a symbol takes part in correlation: not excluded by the policy,
+--- not a FILE or SECTION symbol, not the null symbol.
+function Result:eligible(sym)
+  local side = side_of(self, sym)
+  return self.correlator:eligible(side, sym.index)
+end
+
+--- The unpaired symbols of the other side that share a symbol's key and type
+--- and have a compatible FILE: what it could still pair with.
+function Result:candidates(sym)
+  local side, _, other = side_of(self, sym)
+  return symbols(other, self.correlator:candidates(side, sym.index))
+end
+
+--- The symbols of one side ("orig" or "patched") whose name or key is name,
+--- in symtab order.
+function Result:named(side, name)
+  return symbols(self[side], M.named(self.correlator, side, name))
+end
+
+--- What the passes saw of the watched symbols (klp.correlate's opts.watch):
+--- {rule, side, index, outcome, evidence, twin, ncandidates, candidates =
+--- {i, ...}} in pass order; evidence and twin only when it paired.
+function Result:trace()
+  return self.correlator:trace()
 end
 
 --- Symbols only in the original (removed or unmatched), in symtab order.
@@ -79,11 +149,17 @@ function Result:patched_only()
   return symbols(self.patched, self.correlator:unpaired("patched"))
 end
 
---- Unpaired symbols that still have candidates: {side = "orig"|"patched",
---- symbol = sym, candidates = {sym, ...} (at most 64), ncandidates = n}.
+--- Unpaired symbols that still have candidates, as {side = "orig"|"patched",
+--- index = i, candidates = {i, ...} (at most 64), ncandidates = n}.
+function Result:ambiguity_rows()
+  return self.correlator:ambiguities()
+end
+
+--- The same with symbols: {side, symbol = sym, candidates = {sym, ...},
+--- ncandidates = n}.
 function Result:ambiguities()
   local out = {}
-  for i, a in ipairs(self.correlator:ambiguities()) do
+  for i, a in ipairs(self:ambiguity_rows()) do
     local mine, theirs = self.orig, self.patched
     if a.side == "patched" then mine, theirs = theirs, mine end
     out[i] = { side = a.side, symbol = mine:symbol(a.index), candidates = symbols(theirs, a.candidates),
@@ -102,8 +178,21 @@ function Result:clone_changes()
   return out
 end
 
---- A pair's status from its orig symbol: "same", "changed" or "unknown"
---- (linked images carry no relocations; only FUNC and OBJECT have digests).
+--- The JSON array text of every pair (README, "JSON output"), written by the
+--- core: with explain, each with its "explain" object.
+function Result:json_pairs(explain)
+  return self.correlator:json_pairs(explain)
+end
+
+--- The JSON array text of one side's unpaired symbols ("orig_only" or
+--- "patched_only" of the document), written by the core.
+function Result:json_unpaired(side)
+  return self.correlator:json_unpaired(side)
+end
+
+--- A pair's status from either symbol: "same", "changed" or "unknown"
+--- (linked images carry no relocations; only FUNC and OBJECT have digests);
+--- nil for an unpaired symbol.
 function Result:status(sym)
   local side = side_of(self, sym)
   local orig = side == "orig" and sym.index or self.correlator:twin("patched", sym.index)
@@ -111,15 +200,18 @@ function Result:status(sym)
   return self.correlator:status(orig)
 end
 
---- Whether statuses mean anything: both objects are relocatable.
+--- Whether statuses mean anything: both sides are relocatable objects, or
+--- linked images that kept their relocations (--emit-relocs); when not, also
+--- why not ("path: reason").
 function Result:compares_content()
-  return self.orig:info().type == "rel" and self.patched:info().type == "rel"
+  return self.correlator:compared()
 end
 
 --- Uses the correlation of the orig object with its linked image (vmlinux)
 --- for sympos: kallsyms orders same-named symbols by address there.
 function Result:set_sympos_image(image_result)
   self.image = image_result
+  self._changes = nil
 end
 
 --- The sympos a live patch gives an orig symbol: 0 when its name is unique,
@@ -165,20 +257,44 @@ function Result:changes()
   return out
 end
 
---- What can make the change lists say more than changed: a list of
---- messages, empty for objects built the way live patches are.
-function Result:caveats()
-  if not self:compares_content() then return {} end
-  local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
-  if o + p == 0 then return {} end
-  return { ("%d functions of orig (%d of patched) share a section with other functions (built without "
-    .. "-ffunction-sections): calls between them carry no relocation, so a function placed after one "
-    .. "that changed size can be reported changed"):format(o, p) }
+--- The change lists as plain rows, for reports that outlive the result (tree
+--- mode sends them between processes): per kind of M.CHANGE_KINDS a list of
+--- {orig = i, patched = i, name = s, patched_name = s (only when it differs),
+--- sympos = n}, fields that do not apply absent.
+function Result:change_rows()
+  local out, changes = {}, self:changes()
+  for _, kind in ipairs(M.CHANGE_KINDS) do
+    local rows = {}
+    for i, row in ipairs(changes[kind]) do
+      rows[i] = {
+        orig = row.orig and row.orig.index, patched = row.patched and row.patched.index,
+        name = row.name, sympos = row.sympos,
+        patched_name = row.orig and row.patched and row.patched.name ~= row.orig.name
+          and row.patched.name or nil,
+      }
+    end
+    out[kind] = rows
+  end
+  return out
 end
 
---- Why the policy rejects this result: a list of messages, empty when accepted.
+--- What can make the change lists say more than changed: a list of
+--- messages, empty where contents were compared and code decoded.
+function Result:caveats()
+  local compared, why = self:compares_content()
+  if not compared then return { ("contents not compared: %s"):format(why) } end
+  if not self.undecoded then return {} end
+  local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
+  local shared = o + p == 0 and ""
+    or (" %d functions of orig (%d of patched) share a section with other functions, so one placed after "
+      .. "a function that changed size can be reported changed"):format(o, p)
+  return { ("code compared byte by byte (%s): a call or jump inside one section carries no relocation, and "
+    .. "its bytes change when its target moves.%s"):format(self.undecoded, shared) }
+end
+
+--- Why the policy rejects this result: a list of messages, empty when
+--- accepted (the engine's verdict: fail_on and the policy's check).
 function Result:failures()
-  if not self._failures then self._failures = policy.verdict(self.policy, self) end
   return self._failures
 end
 

@@ -13,6 +13,7 @@
 -- generated names (nested __UNIQUE_ID_, __BTF_ID__); "exclude" marks
 -- compiler-made statics.
 local lpeg = require "lpeg"
+local special = require "klp.special"
 
 local P, R, C, Cc = lpeg.P, lpeg.R, lpeg.C, lpeg.Cc
 
@@ -38,12 +39,9 @@ M.default_suffixes = {
   { kind = "number",     action = "strip", pattern = number },
 }
 
---- Function-scope statics the compiler makes; never correlated (objtool and
---- kpatch agree on these).  GCC names them var.N, clang func.var[.N].
-M.compiler_statics = {
-  "__already_done", "__func__", "__FUNCTION__", "__PRETTY_FUNCTION__", "__key", "__warned", "_entry",
-  "_entry_ptr", "_rs", "descriptor", "CSWTCH",
-}
+--- Function-scope statics the compiler makes; never correlated (klp.special).
+--- GCC names them var.N, clang func.var[.N].
+M.compiler_statics = special.statics_of("klp")
 
 -- Strips the trailing counters of a generated name (`_12_13`, `123`, `__147911609`).
 local counters = (P"_"^0 * digits)^1 * -1
@@ -61,9 +59,10 @@ M.default_bases = {
 -- Builds the pattern recognising one of `names` as a whole base, either bare
 -- (GCC: needs a counter to be a static) or after `func.` (clang).
 local function static_pattern(names)
+  -- Each name is anchored on its own: an ordered choice never comes back to
+  -- try _entry_ptr once _entry matched and the end of the base did not.
   local any = P(false)
-  for _, n in ipairs(names) do any = any + P(n) end
-  any = any * -1
+  for _, n in ipairs(names) do any = any + P(n) * -1 end
   return any * Cc(false) + (1 - P".")^1 * P"." * any * Cc(true)
 end
 

@@ -13,7 +13,7 @@ local cjson = require "cjson"
 local core = require "klp.core"
 local glob = require "klp.glob"
 local policy = require "klp.policy"
-local report = require "klp.report"
+local result = require "klp.result"
 
 local M = {}
 
@@ -108,9 +108,9 @@ local function summary_of(res)
   }
 end
 
--- Compares one object pair; returns the record (a table) and, for JSON, the
--- object's version-1 document.  ctx: {orig_root, patched_root, policy, klp,
--- json, explain, vmlinux}.
+-- Compares one object pair; returns the record (a table) and, with
+-- ctx.document, the object's document.  ctx: {orig_root, patched_root,
+-- policy, klp, document, vmlinux}.
 local function compare_one(ctx, rel)
   local a, b = join(ctx.orig_root, rel), join(ctx.patched_root, rel)
   local same, serr = core.same_contents(a, b)
@@ -135,10 +135,10 @@ local function compare_one(ctx, rel)
       record = { path = rel, status = "error", error = ierr }
     else
       record = {
-        path = rel, status = "compared", summary = summary_of(res), changes = report.change_rows(res),
+        path = rel, status = "compared", summary = summary_of(res), changes = res:change_rows(),
         compares_content = res:compares_content(), failures = res:failures(), caveats = res:caveats(),
       }
-      if ctx.json then doc = table.concat(report.json_chunks(res, { explain = ctx.explain })) end
+      if ctx.document then doc = ctx.document(res) end
     end
   end
   orig:close()
@@ -190,7 +190,8 @@ local function totals(t)
     objects = #t.objects + #t.identical + #t.skipped + #t.orig_only + #t.patched_only, compared = 0, errors = 0,
     rejected = 0, caveats = 0,
     identical = #t.identical, orig_only = #t.orig_only, patched_only = #t.patched_only, skipped = #t.skipped,
-    pairs = 0, changed_functions = 0, new_functions = 0, removed_functions = 0, changed_data = 0,
+    pairs = 0, changed_functions = 0, line_functions = 0, new_functions = 0, removed_functions = 0,
+    changed_data = 0,
   }
   for _, obj in ipairs(t.objects) do
     if obj.status == "error" then
@@ -200,7 +201,7 @@ local function totals(t)
       s.pairs = s.pairs + obj.summary.pairs
       if #obj.failures > 0 then s.rejected = s.rejected + 1 end
       if #obj.caveats > 0 then s.caveats = s.caveats + 1 end
-      for _, kind in ipairs(report.CHANGE_KINDS) do s[kind] = s[kind] + #obj.changes[kind] end
+      for _, kind in ipairs(result.CHANGE_KINDS) do s[kind] = s[kind] + #obj.changes[kind] end
     end
   end
   return s
@@ -209,9 +210,10 @@ end
 --- Compares the trees under orig_root and patched_root.  opts: policy
 --- (spec, default "default"), include and exclude (glob lists; include
 --- defaults to M.DEFAULT_INCLUDE), jobs (worker processes, default the
---- number of processors), json (keep each object's version-1 document),
---- explain, vmlinux (linked image for vmlinux.o's sympos), progress
---- (function(done, total, path)).
+--- number of processors), document (function(result) -> string: what to
+--- keep of each compared object, rendered in its worker, such as its
+--- version-1 JSON document), vmlinux (linked image for vmlinux.o's sympos),
+--- progress (function(done, total, path)).
 --- Returns {orig_root, patched_root, policy, objects = {record...},
 --- identical = {path...}, orig_only, patched_only, skipped = {{path, reason}},
 --- summary}, or nil and a message (unreadable root, bad glob, bad policy).
@@ -241,7 +243,7 @@ function M.compare(orig_root, patched_root, opts)
 
   local ctx = {
     orig_root = orig_root, patched_root = patched_root, policy = p, klp = require "klp",
-    json = opts.json, explain = opts.explain, vmlinux = opts.vmlinux,
+    document = opts.document, vmlinux = opts.vmlinux,
   }
   local records, done = {}, 0
   core.run_jobs(opts.jobs or math.min(core.cpu_count(), 1024), #order, function(i)

@@ -78,7 +78,8 @@ local array = report.encode
 
 --- The klp-tree/1 document as a list of strings to write in order; each
 --- compared object's version-1 document is embedded as it came from its
---- worker (t must come from tree.compare with opts.json).
+--- worker (t must come from tree.compare with a document function that
+--- renders it, as the command line's does).
 function M.json_chunks(t)
   local chunks = {
     '{"format":', cjson.encode(tree.FORMAT), ',"orig":', cjson.encode(t.orig_root),

@@ -5,15 +5,13 @@
 -- symbol takes the first patched symbol of the same type and mangled name,
 -- in symtab order, whatever its FILE.  Its special statics are never
 -- correlated.
-local statics = {
-  __key = true, __warned = true, __already_done = true, __func__ = true, __FUNCTION__ = true,
-  _rs = true, CSWTCH = true, _entry = true,
-}
+local special = require "klp.special"
+
+local statics = special.static_set("kpatch")
 
 local function key(name, stype)
   local stem = name:match("^(.-)%.%d+$") or name
-  local var = stem:match("^[^.]+%.([^.]+)$") or stem
-  local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
+  local excluded = special.is_static(statics, name, stype)
   if name:find(".str1.", 1, true) then return { excluded = excluded } end
   if name:sub(1, 12) == "__UNIQUE_ID_" or name:find("__UNIQUE_ID_ddebug", 1, true) then
     local k = stem:gsub("%d+", "#", 1)
@@ -33,6 +31,10 @@ return {
     section_prefixes = { ".data..L__unnamed" },
   },
   children = { "cold", "part" },
+  -- kpatch reverts a function whose only differences are line immediates
+  -- of its known line-taking callees to unchanged.
+  line_functions = special.kpatch_line_functions,
+  line_changes = "same",
   files = "align",
   tu_map = "consistent",
   ties = "positional",

@@ -12,29 +12,22 @@
 --     map, where the first pair of a TU wins;
 --   * finally position among equal counts of the same TU-localness and
 --     .llvm.-ness.
-local SHF_STRINGS = 0x20
+local special = require "klp.special"
 
-local statics = {
-  __already_done = true, __func__ = true, __key = true, __warned = true, _entry = true,
-  _entry_ptr = true, _rs = true, descriptor = true, CSWTCH = true,
-}
+local statics = special.static_set("objtool")
 
 -- objtool's demangling, plus its static-local exclusion (var.N, func.var[.N]).
 local function key(name, stype)
-  local base, stem, var, n
-  stem = name:match("^(.-)%.%d+$") or name
-  var = stem:match("^[^.]+%.([^.]+)$") or stem
-  local excluded = stype == "object" and statics[var] ~= nil and (stem ~= name or var ~= stem)
+  local excluded = special.is_static(statics, name, stype)
   if stype ~= "func" and stype ~= "object" then return { excluded = excluded } end
   local cut = name:find(".llvm.", 1, true)
   if cut then return { key = name:sub(1, cut - 1), tu = name:sub(cut + 6), excluded = excluded } end
   if not (name:find(".", 1, true) or name:sub(1, 12) == "__UNIQUE_ID_") then
     return { excluded = excluded }
   end
-  base = name:gsub("[%d%._]+$", "")
-  n = base ~= name
+  local base = name:gsub("[%d%._]+$", "")
   if base == "" then return { excluded = excluded } end
-  return { key = base, numbered = n, excluded = excluded }
+  return { key = base, numbered = base ~= name, excluded = excluded }
 end
 
 return {
@@ -43,19 +36,19 @@ return {
   keyer = { key = key, triggers = { contains = { "." }, prefixes = { "__UNIQUE_ID_" } } },
   exclude = {
     abs = true,
-    prefixes = { "__pfx_", "__cfi_", "__pi___pfx_", "__pi___cfi_", ".L", "__initcall__", "__initstub__" },
-    sections = {
-      ".altinstructions", ".altinstr_replacement", ".altinstr_aux", ".kcfi_traps", ".smp_locks",
-      "__bug_table", "__ex_table", "__jump_table", "__mcount_loc", ".static_call_sites", ".data..once",
-    },
-    section_prefixes = { ".discard.", ".rodata.cst" },
-    section_flags = SHF_STRINGS,
+    prefixes = special.with(special.symbol_prefixes),
+    sections = special.with(special.sections),
+    section_prefixes = special.with(special.section_prefixes),
+    section_flags = special.SHF_STRINGS,
     -- Anonymous rodata: what is not an OBJECT in a .rodata section.
     predicate = function(sym)
       return sym.type ~= "object" and (sym.section or ""):sub(1, 7) == ".rodata"
     end,
   },
   children = { "cold", "part" },
+  -- klp-build keeps __LINE__ stable (fix-patch-lines) instead: objtool
+  -- counts a line-only difference as a change.
+  line_changes = "changed",
   files = "in-order",
   tu_map = "first",
   ties = "positional",

@@ -1,0 +1,287 @@
+/* compare: deciding changed pairs by their instructions (see compare.h).
+ *
+ * A function's code digest is its byte digest with one difference: a
+ * PC-relative operand that no relocation explains (a call or jump inside a
+ * shared .text) counts by what it reaches, the covering symbol's key and the
+ * offset in it (or the offset in the function itself), not by its
+ * displacement.  Every relocation counts exactly as in the byte digest, so
+ * whatever the byte digest sees (other callees, other strings, other data)
+ * the code digest sees too.  The line digest also leaves out the immediate
+ * of each load into argument register 2 or 3 that the next call passes to a
+ * line-taking callee (line.h): equal line digests mean only line numbers
+ * differ. */
+#include "compare.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "digest.h"
+#include "hash.h"
+#include "line.h"
+#include "reloc.h"
+#include "target.h"
+
+/* The argument registers 2 and 3 of the machine's calling convention, as
+ * Capstone writes them: where a line-taking callee gets its __LINE__. */
+static const char *const *line_registers(unsigned machine)
+{
+	static const char *const x86_64[] = { "esi", "edx", "rsi", "rdx", NULL };
+	static const char *const i386[] = { "edx", "ecx", NULL }; /* the kernel's regparm(3) */
+	static const char *const aarch64[] = { "w1", "w2", "x1", "x2", NULL };
+	static const char *const ppc[] = { "r4", "r5", "4", "5", NULL };
+	static const char *const s390[] = { "%r3", "%r4", NULL };
+	switch (machine) {
+	case EM_X86_64: return x86_64;
+	case EM_386: return i386;
+	case EM_AARCH64: return aarch64;
+	case EM_PPC64: case EM_PPC: return ppc;
+	case EM_S390: return s390;
+	default: return NULL;
+	}
+}
+
+/* Whether insn loads an immediate into one of regs ("mov esi, 0x38b",
+ * "li r4, 0x38b", "lghi %r3, 907"); *head_len is then the length of its
+ * text before the immediate. */
+static int loads_line_register(const klp_insn *insn, const char *const *regs, size_t *head_len)
+{
+	static const char *const movers[] = { "mov", "movz", "li", "lghi", "lhi", "lgfi", NULL };
+	/* The decoder lists the operands a comparison sees through, registers not. */
+	if (!regs || insn->noperands != 1 || insn->operands[0].kind != KLP_OP_IMM)
+		return 0;
+	const char *text = insn->text;
+	size_t m = insn->mnemonic_len;
+	int mover = 0;
+	for (const char *const *p = movers; *p && !mover; p++)
+		mover = strlen(*p) == m && strncmp(text, *p, m) == 0;
+	const char *r = text + m + strspn(text + m, " \t");
+	size_t rl = strcspn(r, ",");
+	int reg = 0;
+	for (const char *const *p = regs; *p && mover && !reg; p++)
+		reg = strlen(*p) == rl && strncmp(r, *p, rl) == 0;
+	if (!reg)
+		return 0;
+	*head_len = (size_t)(r + rl - text);
+	return 1;
+}
+
+/* The code and line digests of one function being built. */
+typedef struct coder {
+	corr *c;
+	int side;
+	kelf *k;
+	size_t sec;
+	uint64_t start, size;       /* the function's section offset and size */
+	const kelf_reloc *rel, *rel_end; /* its section's relocations not yet passed */
+	const char *const *regs;    /* line_registers of the machine */
+	uint64_t code, line;
+	uint64_t pending;           /* line-load immediates since the last call, hashed */
+	int npending;
+} coder;
+
+/* The key of what a call instruction reaches, through its relocation or its
+ * decoded target; NULL when nothing names it. */
+static const corr_sym *callee(const coder *w, const klp_insn *insn, const kelf_reloc *first, const kelf_reloc *end)
+{
+	const corr_side *sd = &w->c->side[w->side];
+	if (first < end) {
+		uint64_t inner;
+		int32_t t = corr_reloc_target(w->c, w->side, first, &inner);
+		return t == CORR_NONE ? NULL : &sd->syms[t];
+	}
+	for (uint8_t i = 0; i < insn->noperands; i++)
+		if (insn->operands[i].kind == KLP_OP_TARGET && insn->operands[i].value >= 0 && sd->section_start) {
+			int32_t t = corr_covering(sd, w->sec, (uint64_t)insn->operands[i].value);
+			return t == CORR_NONE ? NULL : &sd->syms[t];
+		}
+	return NULL;
+}
+
+/* Adds one instruction to the digests. */
+static int add_insn(void *ud, const klp_insn *insn)
+{
+	coder *w = ud;
+	uint64_t at = insn->offset, end = at + insn->size;
+	while (w->rel < w->rel_end && w->rel->offset < at)
+		w->rel++;
+	const kelf_reloc *first = w->rel, *last = first;
+	while (last < w->rel_end && last->offset < end)
+		last++;
+	unsigned char bytes[32];
+	size_t n = insn->size < sizeof bytes ? insn->size : sizeof bytes;
+	memcpy(bytes, insn->bytes, n);
+	uint64_t h = klp_hash_mix(insn->kind, insn->size);
+	if (first == last) {
+		/* No relocation: a PC-relative target counts by what it reaches. */
+		for (uint8_t i = 0; i < insn->noperands; i++) {
+			const klp_operand *op = &insn->operands[i];
+			if (op->kind != KLP_OP_TARGET || op->field_size == 0)
+				continue;
+			if (op->field_offset < n)
+				memset(bytes + op->field_offset, 0,
+				       n - op->field_offset < op->field_size ? n - op->field_offset : op->field_size);
+			uint64_t to = (uint64_t)op->value, id;
+			int32_t t = op->value < 0 ? CORR_NONE : corr_covering(&w->c->side[w->side], w->sec, to);
+			if (op->value >= 0 && to >= w->start && to < w->start + w->size)
+				id = klp_hash_mix(0x6c6f63u, to - w->start); /* inside the function itself */
+			else if (t != CORR_NONE)
+				id = klp_hash_mix(w->c->side[w->side].syms[t].key_hash,
+						  to - kelf_symbol_offset(w->k, &w->k->symbols[t]));
+			else
+				id = klp_hash_mix(0x6e6f6eu, (uint64_t)op->value);
+			h = klp_hash_mix(h, id);
+		}
+		/* A masked whole word (fixed-width ISAs) keeps its mnemonic. */
+		h = klp_hash_mix(h, klp_hash(insn->text, insn->mnemonic_len));
+	}
+	for (const kelf_reloc *r = first; r < last; r++) {
+		/* In a linked image the field holds an address: cleared, as in the byte digest. */
+		if (w->k->etype != ET_REL)
+			corr_mask_reloc(w->k, r, at, n, bytes);
+		h = klp_hash_mix(h, corr_reloc_part(w->c, w->side, r, w->start));
+	}
+	size_t head;
+	if (first == last && loads_line_register(insn, w->regs, &head)) {
+		/* Its immediate is a line number if the next call takes one. */
+		w->code = klp_hash_mix(w->code, klp_hash_mix(h, klp_hash((const char *)bytes, n)));
+		w->pending = klp_hash_mix(w->pending, klp_hash_mix(h, klp_hash((const char *)bytes, n)));
+		w->line = klp_hash_mix(w->line, klp_hash_mix(h, klp_hash(insn->text, head)));
+		w->npending++;
+		return 0;
+	}
+	h = klp_hash_mix(h, klp_hash((const char *)bytes, n));
+	w->code = klp_hash_mix(w->code, h);
+	if (insn->kind == KLP_INSN_CALL || insn->kind == KLP_INSN_JUMP) {
+		const corr_sym *to = callee(w, insn, first, last);
+		if (w->npending && !(to && corr_is_line_function(w->c, to->key, to->key_len)))
+			w->line = klp_hash_mix(w->line, w->pending); /* real immediates after all */
+		w->pending = 0;
+		w->npending = 0;
+	}
+	w->line = klp_hash_mix(w->line, h);
+	return 0;
+}
+
+/* The code and line digests of function i of a side; 0 when it cannot be
+ * decoded (then only its bytes say anything). */
+static int code_digests(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t *code, uint64_t *line)
+{
+	kelf *k = c->side[side].k;
+	const kelf_symbol *s = &k->symbols[i];
+	uint64_t at = kelf_symbol_offset(k, s);
+	if (at == UINT64_MAX || !k->reloc_start)
+		return 0;
+	size_t first = kelf_first_reloc(k, s->shndx, at);
+	coder w = { c, side, k, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
+		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0 };
+	if (klp_decode(d, s->shndx, at, s->size, 0, add_insn, &w) != 0)
+		return 0;
+	if (w.npending)
+		w.line = klp_hash_mix(w.line, w.pending);
+	*code = w.code;
+	*line = w.line;
+	return 1;
+}
+
+/* Per-side code and line digests, computed on first need. */
+typedef struct memo {
+	uint64_t *code, *line;
+	unsigned char *state; /* 0 not yet, 1 known, 2 undecodable */
+} memo;
+
+static int memo_get(corr *c, memo *m, int side, uint32_t i, klp_decoder *d, uint64_t *code, uint64_t *line)
+{
+	if (m[side].state[i] == 0)
+		m[side].state[i] = code_digests(c, side, i, d, &m[side].code[i], &m[side].line[i]) ? 1 : 2;
+	*code = m[side].code[i];
+	*line = m[side].line[i];
+	return m[side].state[i] == 1;
+}
+
+/* The code and line digests of a function with its .cold/.part children
+ * folded in (as corr_compute_digests folds them); first[]/next[] list the
+ * children of each function of the side. */
+static int folded(corr *c, memo *m, int side, uint32_t i, klp_decoder *d, const uint32_t *first,
+		  const uint32_t *next, uint64_t *code, uint64_t *line)
+{
+	if (!memo_get(c, m, side, i, d, code, line))
+		return 0;
+	for (uint32_t ch = first[i]; ch; ch = next[ch]) {
+		uint64_t cc, cl;
+		if (!memo_get(c, m, side, ch, d, &cc, &cl))
+			return 0;
+		*code += klp_hash_mix(cc, 0x636869u);
+		*line += klp_hash_mix(cl, 0x636869u);
+	}
+	return 1;
+}
+
+int corr_compare_code(corr *c, char *why, size_t whylen)
+{
+	why[0] = '\0';
+	klp_decoder *dec[2] = { NULL, NULL };
+	for (int s = 0; s < 2; s++) {
+		char err[256];
+		if (c->side[s].uncompared[0])
+			return 0; /* no digests: nothing to refine */
+		dec[s] = klp_decoder_new(c->side[s].k, err, sizeof err);
+		if (!dec[s]) {
+			snprintf(why, whylen, "%s", err);
+			klp_decoder_free(dec[0]);
+			return 0;
+		}
+	}
+	memo m[2];
+	uint32_t *first[2], *next[2];
+	int nomem = 0;
+	for (int s = 0; s < 2; s++) {
+		size_t n = c->side[s].k->nsymbols ? c->side[s].k->nsymbols : 1;
+		m[s].code = malloc(n * sizeof *m[s].code);
+		m[s].line = malloc(n * sizeof *m[s].line);
+		m[s].state = calloc(n, 1);
+		first[s] = calloc(n, sizeof *first[s]);
+		next[s] = calloc(n, sizeof *next[s]);
+		nomem |= !m[s].code || !m[s].line || !m[s].state || !first[s] || !next[s];
+		/* Targets through section symbols need the per-section index. */
+		if (!nomem && !c->side[s].by_section)
+			nomem |= corr_index_sections(&c->side[s]) != 0;
+		for (uint32_t i = (uint32_t)n; !nomem && i-- > 1;) {
+			int32_t p = c->side[s].syms[i].parent;
+			if (p != CORR_NONE) {
+				next[s][i] = first[s][p];
+				first[s][p] = i;
+			}
+		}
+	}
+	for (uint32_t a = 1; !nomem && a < c->side[0].k->nsymbols; a++) {
+		corr_sym *sa = &c->side[0].syms[a];
+		sa->flags &= (uint8_t)~(CS_CODE_SAME | CS_CODE_LINE);
+		if (sa->twin == CORR_NONE || c->side[0].k->symbols[a].type != STT_FUNC || !(sa->flags & CS_DIGEST))
+			continue;
+		uint32_t b = (uint32_t)sa->twin;
+		const corr_sym *sb = &c->side[1].syms[b];
+		if (!(sb->flags & CS_DIGEST) || sa->digest == sb->digest)
+			continue;
+		uint64_t ca, la, cb, lb;
+		if (!folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||
+		    !folded(c, m, 1, b, dec[1], first[1], next[1], &cb, &lb))
+			continue;
+		if (ca == cb)
+			sa->flags |= CS_CODE_SAME;
+		else if (la == lb)
+			sa->flags |= CS_CODE_LINE;
+	}
+	for (int s = 0; s < 2; s++) {
+		free(m[s].code);
+		free(m[s].line);
+		free(m[s].state);
+		free(first[s]);
+		free(next[s]);
+	}
+	klp_decoder_free(dec[0]);
+	klp_decoder_free(dec[1]);
+	c->analysed = 0;
+	return nomem ? -1 : 0;
+}

@@ -1,0 +1,22 @@
+/* compare: what two functions' code says when their digests differ.
+ * Decoded instruction by instruction (listing.h, fndiff.h), a pair whose
+ * only differences are targets that moved (calls inside a shared .text,
+ * which carry no relocation) is the same code; one whose only differences
+ * are the line numbers it passes to line-taking callees (line.h) changed
+ * its lines only; anything else changed.  Only pairs whose digests differ
+ * are decoded. */
+#ifndef KLP_COMPARE_H
+#define KLP_COMPARE_H
+
+#include <stddef.h>
+
+#include "corr.h"
+
+/* Decides the code of every paired function whose digest differs (flags
+ * CS_CODE_SAME, CS_CODE_LINE of its orig symbol).  Needs pairs, digests and
+ * the line functions.  When a side's machine has no decoder (Capstone 4
+ * lacks RISC-V and LoongArch), nothing is decided and why says so; else why
+ * is "".  Returns 0, or -1 when out of memory. */
+int corr_compare_code(corr *c, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,167 @@
+-- What a reference points at, on every machine live patches target: a
+-- function whose only change is where its code points (another callee, other
+-- text) changed, and is in the list a live patch is built from.
+local C = require "helpers.correlation"
+local machines = require "helpers.machines"
+
+-- The change lists of a pair as sorted names per kind (empty kinds left out).
+local function changes(orig, patched)
+  local out = {}
+  for kind, rows in pairs(C.run(orig, patched).result:changes()) do
+    if #rows > 0 then
+      local names = {}
+      for i, row in ipairs(rows) do names[i] = row.name end
+      table.sort(names)
+      out[kind] = names
+    end
+  end
+  return out
+end
+
+describe("a call to a renamed callee", function()
+  for _, m in ipairs(machines.all) do
+    -- The wrapper's bytes are identical; its call's relocation goes through
+    -- the callee's section symbol (on aarch64 its first symbol is the size-0
+    -- mapping symbol $x, the same on both sides) or names the callee.
+    it(("changes the caller (%s)"):format(m.name), function()
+      assert.are.same({
+        changed_functions = { "__wrap_sys_foo" },
+        new_functions = { "__patched_do_sys_foo" },
+        removed_functions = { "__do_sys_foo" },
+      }, changes(machines.pair("callee_renamed", m)))
+    end)
+  end
+end)
+
+describe("a string-only change", function()
+  for _, m in ipairs(machines.all) do
+    -- ppc64le (-mcmodel=large) loads the string's address from a .toc slot,
+    -- whose own relocation points at the text.
+    it(("changes only the function printing it (%s)"):format(m.name), function()
+      assert.are.same({ changed_functions = { "show_state" } }, changes(machines.pair("string_only", m)))
+    end)
+  end
+end)
+
+describe("a linked image", function()
+  for _, m in ipairs(machines.all) do
+    -- Everything after grows moved; relocated fields hold other addresses.
+    it(("with its relocations reports exactly the function that changed (%s)"):format(m.name), function()
+      local o, p = machines.images("image_grows", m, "-Wl,--emit-relocs")
+      local r = C.run(o, p)
+      assert.are.same({ true }, { r.result:compares_content() })
+      assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+      assert.are.equal("same", r.result:status(r.result.orig:symbol(r.result:named("orig", "after")[1].index)))
+    end)
+  end
+
+  it("without relocations is not compared, and says why", function()
+    local o, p = machines.images("image_grows", machines.get("x86_64"), "")
+    local r = C.run(o, p)
+    local compared, why = r.result:compares_content()
+    assert.is_false(compared)
+    assert.matches("without its relocations: link it with %-%-emit%-relocs", why)
+    assert.are.same({}, changes(o, p))
+  end)
+end)
+
+-- Rewrites, in an ELF64 little-endian file, every entry of relocation
+-- section `name` into R_*_NONE at offset 0 (what sorting the exception
+-- table after the link leaves in a distribution vmlinux).
+local function blank_relocations(src, dst, name)
+  local f = assert(io.open(src, "rb"))
+  local data = f:read("a")
+  f:close()
+  local shoff, shentsize, shnum, shstrndx = string.unpack("<I8", data, 0x28 + 1), string.unpack("<I2", data, 0x3a + 1),
+    string.unpack("<I2", data, 0x3c + 1), string.unpack("<I2", data, 0x3e + 1)
+  local function header(i)
+    local at = shoff + i * shentsize + 1
+    local nm, _, _, _, off, size = string.unpack("<I4I4I8I8I8I8", data, at)
+    return nm, off, size
+  end
+  local _, stroff = header(shstrndx)
+  local out, found = data, false
+  for i = 0, shnum - 1 do
+    local nm, off, size = header(i)
+    if data:match("^([^%z]*)", stroff + nm + 1) == name then
+      found = true
+      for e = off, off + size - 1, 24 do
+        out = out:sub(1, e) .. string.pack("<I8I8", 0, 0) .. out:sub(e + 17)
+      end
+    end
+  end
+  assert(found, "no section " .. name .. " in " .. src)
+  f = assert(io.open(dst, "wb"))
+  f:write(out)
+  f:close()
+  return dst
+end
+
+describe("a linked image whose relocations were blanked to R_*_NONE", function()
+  it("is compared all the same: those entries do nothing", function()
+    local o, p = machines.images("image_grows", machines.get("x86_64"), "-Wl,--emit-relocs")
+    o = blank_relocations(o, o .. ".blanked", ".rela__ex_table")
+    p = blank_relocations(p, p .. ".blanked", ".rela__ex_table")
+    local r = C.run(o, p)
+    assert.are.same({ true }, { r.result:compares_content() })
+    assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+  end)
+end)
+
+describe("an object built without -ffunction-sections", function()
+  for _, m in ipairs(machines.all) do
+    -- Calls inside the one .text carry no relocation: decoded, they reach
+    -- the same functions wherever those moved.
+    it(("reports exactly the function that grew, and no caveat (%s)"):format(m.name), function()
+      local o, p = machines.pair("shared_grows", m, "-fno-ipa-ra")
+      local r = C.run(o, p)
+      assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+      assert.are.same({}, r.result:caveats())
+      assert.are.equal("same", r.result:status(r.result:named("orig", "after")[1]))
+    end)
+
+    -- The displacement differs; decoded, it reaches another function.
+    it(("reports a call to another function of the same section (%s)"):format(m.name), function()
+      assert.are.same({ changed_functions = { "caller" } }, changes(machines.pair("shared_callee", m, "-fno-ipa-ra")))
+    end)
+  end
+end)
+
+describe("a function whose only change is a line number", function()
+  for _, m in ipairs(machines.all) do
+    it(("has status line, next to a real change (%s)"):format(m.name), function()
+      local o, p = machines.pair("line_shift", m)
+      assert.are.same({ line_functions = { "waits" }, changed_functions = { "really_changes" } }, changes(o, p))
+      local r = C.run(o, p)
+      assert.are.equal("line", r.result:status(r.result:named("orig", "waits")[1]))
+    end)
+  end
+
+  it("is changed under strict and the same under kpatch", function()
+    local o, p = machines.pair("line_shift", machines.get("x86_64"))
+    local strict = C.run(o, p, "strict").result:changes()
+    assert.are.equal(2, #strict.changed_functions)
+    assert.are.equal(0, #strict.line_functions)
+    local kpatch = C.run(o, p, "kpatch").result:changes()
+    assert.are.same({ "really_changes" }, { kpatch.changed_functions[1].name, kpatch.changed_functions[2] })
+    assert.are.equal(0, #kpatch.line_functions)
+  end)
+
+  it("is changed when its callee is not a line-taking one", function()
+    local o, p = machines.pair("line_shift", machines.get("x86_64"))
+    local got = C.run(o, p, { line_functions = { "printk" } }).result:changes()
+    assert.are.equal(2, #got.changed_functions)
+  end)
+end)
+
+describe("a machine Capstone 4 cannot decode", function()
+  it("is compared byte by byte, and the caveat says so (riscv64)", function()
+    local riscv = { name = "riscv64", cc = "clang-19 --target=riscv64-linux-gnu", flags = "" }
+    local o, p = machines.pair("callee_renamed", riscv)
+    local caveats = C.run(o, p).result:caveats()
+    assert.are.equal(1, #caveats)
+    assert.matches("^code compared byte by byte %(.*riscv", caveats[1])
+    assert.are.same({ changed_functions = { "__wrap_sys_foo" }, new_functions = { "__patched_do_sys_foo" },
+      removed_functions = { "__do_sys_foo" } }, changes(o, p))
+  end)
+end)
