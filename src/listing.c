@@ -202,55 +202,6 @@ static void string_ref(ctx *x, size_t sec, uint64_t off, ref *r)
 		put_offset(r->text, REF_TEXT, &n, (int64_t)(off - start));
 }
 
-/* The symbol covering value v of section sec: corr_covering's, except that
- * a sized symbol covering v wins over an unsized one at v (the mapping
- * symbols $d and $x sit at the start of AArch64, ARM and RISC-V sections,
- * on top of the first object or function there). */
-static int32_t covering(const corr_side *sd, size_t sec, uint64_t v)
-{
-	int32_t found = corr_covering(sd, sec, v);
-	const kelf *k = sd->k;
-	if (found == CORR_NONE || k->symbols[found].size != 0)
-		return found;
-	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1], first = lo;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->symbols[sd->by_section[mid]].value <= v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
-		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-		if (s->size != 0 && s->value <= v && v - s->value < s->size)
-			return (int32_t)sd->by_section[j];
-	}
-	if (k->symbols[found].name[0] == '$')
-		for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
-			const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-			if (s->size == 0 && s->value == v && s->name[0] != '$')
-				return (int32_t)sd->by_section[j];
-		}
-	return found;
-}
-
-/* The relocation of section sec at exactly offset off, or NULL. */
-static const kelf_reloc *reloc_at(const kelf *k, size_t sec, uint64_t off)
-{
-	if (!k->reloc_start)
-		return NULL;
-	const kelf_reloc *r = k->relocs + k->reloc_start[sec];
-	size_t lo = 0, hi = k->reloc_start[sec + 1] - k->reloc_start[sec];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].offset < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < k->reloc_start[sec + 1] - k->reloc_start[sec] && r[lo].offset == off ? &r[lo] : NULL;
-}
-
 static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r);
 
 /* What offset off of section sec is.  through: the instruction reads the
@@ -265,7 +216,7 @@ static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, r
 		return;
 	}
 	const kelf_section *s = &k->sections[sec];
-	const kelf_reloc *word = depth == 0 && off >= 0 ? reloc_at(k, sec, (uint64_t)off) : NULL;
+	const kelf_reloc *word = depth == 0 && off >= 0 ? corr_reloc_at(k, sec, (uint64_t)off) : NULL;
 	if (through && word) {
 		ref inner = { 0 };
 		reloc_ref(x, word, 0, depth + 1, &inner);
@@ -285,7 +236,7 @@ static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, r
 	}
 	uint64_t base = k->etype == ET_REL ? 0 : s->addr;
 	if (off >= 0 && x->sd->section_start) {
-		int32_t cov = covering(x->sd, sec, base + (uint64_t)off);
+		int32_t cov = corr_covering(x->sd, sec, (uint64_t)off);
 		if (cov != CORR_NONE) {
 			symbol_ref(x, (uint32_t)cov, (int64_t)(base + (uint64_t)off - k->symbols[cov].value), r);
 			return;
@@ -752,15 +703,15 @@ static int opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start
 	uint64_t at = s->value - (k->etype == ET_REL ? 0 : opd->addr);
 	if (at > opd->size || opd->size - at < 8)
 		return 0;
-	const kelf_reloc *r = reloc_at(k, s->shndx, at);
+	const kelf_reloc *r = corr_reloc_at(k, s->shndx, at);
 	if (r) {
 		const kelf_symbol *t = &k->symbols[r->sym];
 		if (t->shndx == 0 || t->shndx >= k->nsections)
 			return 0;
+		/* Values are section offsets in an object (0 for a section symbol),
+		 * addresses in a linked image. */
 		*sec = t->shndx;
-		*start = (t->type == STT_SECTION ? 0 : t->value) + (uint64_t)r->addend;
-		if (k->etype != ET_REL)
-			*start -= k->sections[t->shndx].addr;
+		*start = t->value + (uint64_t)r->addend - (k->etype == ET_REL ? 0 : k->sections[t->shndx].addr);
 		return 1;
 	}
 	const unsigned char *b = kelf_section_bytes(k, s->shndx);
