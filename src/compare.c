@@ -222,10 +222,11 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 {
 	why[0] = '\0';
 	klp_decoder *dec[2] = { NULL, NULL };
-	for (int s = 0; s < 2; s++) {
-		char err[256];
+	for (int s = 0; s < 2; s++)
 		if (c->side[s].uncompared[0])
 			return 0; /* no digests: nothing to refine */
+	for (int s = 0; s < 2; s++) {
+		char err[256];
 		dec[s] = klp_decoder_new(c->side[s].k, err, sizeof err);
 		if (!dec[s]) {
 			snprintf(why, whylen, "%s", err);

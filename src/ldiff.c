@@ -88,17 +88,19 @@ static void set_offset(lua_State *L, const char *f, const klp_listing *l, int32_
 		klp_set_int(L, f, (lua_Integer)l->lines[i].offset);
 }
 
-/* Pushes {instructions =, bytes =} of a listing. */
-static void push_side(lua_State *L, const klp_listing *l)
+/* Pushes {instructions =, bytes =, section =} of a listing of k. */
+static void push_side(lua_State *L, const klp_listing *l, const kelf *k)
 {
-	lua_createtable(L, 0, 2);
+	lua_createtable(L, 0, 3);
 	klp_set_int(L, "instructions", (lua_Integer)l->nlines);
 	klp_set_int(L, "bytes", (lua_Integer)l->bytes);
+	lua_pushstring(L, l->section < k->nsections ? k->sections[l->section].name : "");
+	lua_setfield(L, -2, "section");
 }
 
 /* corr:diff(orig_index | nil, patched_index | nil)
  * -> {rows = {{op =, orig_offset =, patched_offset =, text =, patched_text =, why =, label =}, ...},
- *     changed = n, truncated = b, orig = {instructions =, bytes =} | nil, patched = ... | nil}
+ *     changed = n, truncated = b, orig = {instructions =, bytes =, section =} | nil, patched = ... | nil}
  *  | nil, "path: problem" (a machine without a disassembler, bytes outside the section)
  * A side given nil is an empty listing (a function on one side only). */
 static int klp_correlator_diff(lua_State *L)
@@ -176,7 +178,7 @@ static int klp_correlator_diff(lua_State *L)
 	lua_setfield(L, -2, "truncated");
 	for (int s = 0; s < 2; s++)
 		if (have[s]) {
-			push_side(L, &job->l[s]);
+			push_side(L, &job->l[s], c->side[s].k);
 			lua_setfield(L, -2, s ? "patched" : "orig");
 		}
 	klp_listing_free(&job->l[0]);

@@ -59,7 +59,16 @@ typedef struct ctx {
 	int nomem;
 	page pages[PAGES];
 	size_t npages;
+	struct paired_page *paired; /* adrp offsets and the targets their :lo12: halves complete */
+	size_t npaired, paired_cap, paired_next;
 } ctx;
+
+/* An adrp whose target a later add/ldr/str completes (found by a first pass
+ * over a function without relocations). */
+typedef struct paired_page {
+	uint64_t offset; /* the adrp's section offset */
+	int64_t target;
+} paired_page;
 
 /* ------------------------------------------------------------------ text */
 
@@ -193,55 +202,6 @@ static void string_ref(ctx *x, size_t sec, uint64_t off, ref *r)
 		put_offset(r->text, REF_TEXT, &n, (int64_t)(off - start));
 }
 
-/* The symbol covering value v of section sec: corr_covering's, except that
- * a sized symbol covering v wins over an unsized one at v (the mapping
- * symbols $d and $x sit at the start of AArch64, ARM and RISC-V sections,
- * on top of the first object or function there). */
-static int32_t covering(const corr_side *sd, size_t sec, uint64_t v)
-{
-	int32_t found = corr_covering(sd, sec, v);
-	const kelf *k = sd->k;
-	if (found == CORR_NONE || k->symbols[found].size != 0)
-		return found;
-	size_t lo = sd->section_start[sec], hi = sd->section_start[sec + 1], first = lo;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->symbols[sd->by_section[mid]].value <= v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
-		const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-		if (s->size != 0 && s->value <= v && v - s->value < s->size)
-			return (int32_t)sd->by_section[j];
-	}
-	if (k->symbols[found].name[0] == '$')
-		for (size_t j = lo, seen = 0; j-- > first && seen < 16; seen++) {
-			const kelf_symbol *s = &k->symbols[sd->by_section[j]];
-			if (s->size == 0 && s->value == v && s->name[0] != '$')
-				return (int32_t)sd->by_section[j];
-		}
-	return found;
-}
-
-/* The relocation of section sec at exactly offset off, or NULL. */
-static const kelf_reloc *reloc_at(const kelf *k, size_t sec, uint64_t off)
-{
-	if (!k->reloc_start)
-		return NULL;
-	const kelf_reloc *r = k->relocs + k->reloc_start[sec];
-	size_t lo = 0, hi = k->reloc_start[sec + 1] - k->reloc_start[sec];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].offset < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < k->reloc_start[sec + 1] - k->reloc_start[sec] && r[lo].offset == off ? &r[lo] : NULL;
-}
-
 static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r);
 
 /* What offset off of section sec is.  through: the instruction reads the
@@ -256,12 +216,14 @@ static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, r
 		return;
 	}
 	const kelf_section *s = &k->sections[sec];
-	const kelf_reloc *word = depth == 0 && off >= 0 ? reloc_at(k, sec, (uint64_t)off) : NULL;
+	const kelf_reloc *word = depth == 0 && off >= 0 ? corr_reloc_at(k, sec, (uint64_t)off) : NULL;
 	if (through && word) {
 		ref inner = { 0 };
 		reloc_ref(x, word, 0, depth + 1, &inner);
+		/* A word holding a place in this function (a switch's jump table):
+		 * that place moves with the code, so it is not part of the identity. */
 		if (inner.local)
-			inner.ident = klp_hash_mix(ID_INSIDE, inner.local_offset);
+			inner.ident = ID_INSIDE;
 		r->ident = klp_hash_mix(ID_WORD, inner.ident);
 		n = 0;
 		puts_(r->text, REF_TEXT, &n, "=");
@@ -274,7 +236,7 @@ static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, r
 	}
 	uint64_t base = k->etype == ET_REL ? 0 : s->addr;
 	if (off >= 0 && x->sd->section_start) {
-		int32_t cov = covering(x->sd, sec, base + (uint64_t)off);
+		int32_t cov = corr_covering(x->sd, sec, (uint64_t)off);
 		if (cov != CORR_NONE) {
 			symbol_ref(x, (uint32_t)cov, (int64_t)(base + (uint64_t)off - k->symbols[cov].value), r);
 			return;
@@ -518,7 +480,11 @@ static int on_insn(void *ud, const klp_insn *in)
 		if (op->kind == KLP_OP_TARGET) {
 			decoded_ref(x, op->value, op->mem, r);
 		} else if (op->kind == KLP_OP_PAGE) {
-			decoded_ref(x, op->value, 0, r);
+			while (x->paired_next < x->npaired && x->paired[x->paired_next].offset < in->offset)
+				x->paired_next++;
+			int known = x->paired_next < x->npaired && x->paired[x->paired_next].offset == in->offset;
+			/* adrp names the target its :lo12: half completes, as with a relocation. */
+			decoded_ref(x, known ? x->paired[x->paired_next].target : op->value, 0, r);
 			if (x->npages < PAGES)
 				x->pages[x->npages++] = (page){ op->value, x->out->nlines, op->reg };
 		} else if (op->kind == KLP_OP_ABS && k->etype != ET_REL) {
@@ -644,6 +610,10 @@ static int on_insn(void *ud, const klp_insn *in)
 	line->mnemonic = klp_hash(in->text, in->mnemonic_len);
 	line->shape = klp_hash_mix(klp_hash_mix(klp_hash(shape, sn), klp_hash((const char *)masked, nbytes)), in->kind);
 	line->ident = klp_hash_mix(line->shape, ident_refs);
+	/* Padding: a nop is a nop whatever its length (alignment inside a
+	 * function changes with every change of code before it). */
+	if (in->mnemonic_len == 3 && memcmp(in->text, "nop", 3) == 0)
+		line->shape = line->ident = klp_hash("nop", 3);
 	l->nlines++;
 	return 0;
 }
@@ -669,6 +639,98 @@ static void resolve_locals(klp_listing *l)
 	}
 }
 
+/* First pass over AArch64 code without relocations: which adrp each
+ * add/ldr/str on its register completes (the nearest one, 8 instructions
+ * back at most). */
+typedef struct pending_page {
+	int64_t page;
+	size_t n;       /* the adrp's instruction count */
+	size_t paired;  /* its entry in ctx.paired */
+	uint16_t reg;
+} pending_page;
+
+typedef struct page_pass {
+	ctx *x;
+	pending_page pending[PAGES];
+	size_t npending, n;
+} page_pass;
+
+static int find_pages(void *ud, const klp_insn *in)
+{
+	page_pass *pp = ud;
+	ctx *x = pp->x;
+	size_t keep = 0;
+	for (size_t i = 0; i < pp->npending; i++)
+		if (pp->n - pp->pending[i].n <= 8)
+			pp->pending[keep++] = pp->pending[i];
+	pp->npending = keep;
+	for (unsigned o = 0; o < in->noperands; o++) {
+		const klp_operand *op = &in->operands[o];
+		if (op->kind == KLP_OP_PAGE && pp->npending < PAGES) {
+			if (x->npaired == x->paired_cap) {
+				size_t cap = x->paired_cap ? 2 * x->paired_cap : 16;
+				paired_page *more = realloc(x->paired, cap * sizeof *more);
+				if (!more)
+					return x->nomem = 1;
+				x->paired = more;
+				x->paired_cap = cap;
+			}
+			/* Until a :lo12: half completes it, the target is the page. */
+			x->paired[x->npaired] = (paired_page){ in->offset, op->value };
+			pp->pending[pp->npending++] = (pending_page){ op->value, pp->n, x->npaired++, op->reg };
+		} else if ((op->kind == KLP_OP_IMM || op->kind == KLP_OP_DISP) && op->reg) {
+			for (size_t i = pp->npending; i-- > 0;)
+				if (pp->pending[i].reg == op->reg) {
+					x->paired[pp->pending[i].paired].target =
+						(int64_t)((uint64_t)pp->pending[i].page + (uint64_t)op->value);
+					for (size_t j = i; j + 1 < pp->npending; j++)
+						pp->pending[j] = pp->pending[j + 1];
+					pp->npending--;
+					break;
+				}
+		}
+	}
+	pp->n++;
+	return 0;
+}
+
+/* ppc64 ELFv1: a function symbol names its descriptor in .opd, whose first
+ * doubleword holds the code's address (a relocation in an object).  Sets
+ * *sec and *start to the code; 0 when that cannot be read. */
+static int opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
+{
+	const kelf_section *opd = &k->sections[s->shndx];
+	uint64_t at = s->value - (k->etype == ET_REL ? 0 : opd->addr);
+	if (at > opd->size || opd->size - at < 8)
+		return 0;
+	const kelf_reloc *r = corr_reloc_at(k, s->shndx, at);
+	if (r) {
+		const kelf_symbol *t = &k->symbols[r->sym];
+		if (t->shndx == 0 || t->shndx >= k->nsections)
+			return 0;
+		/* Values are section offsets in an object (0 for a section symbol),
+		 * addresses in a linked image. */
+		*sec = t->shndx;
+		*start = t->value + (uint64_t)r->addend - (k->etype == ET_REL ? 0 : k->sections[t->shndx].addr);
+		return 1;
+	}
+	const unsigned char *b = kelf_section_bytes(k, s->shndx);
+	if (!b || k->etype == ET_REL)
+		return 0;
+	uint64_t addr = 0;
+	for (int i = 0; i < 8; i++)
+		addr = addr << 8 | b[at + (size_t)(k->big_endian ? i : 7 - i)];
+	for (size_t i = 1; i < k->nsections; i++) {
+		const kelf_section *t = &k->sections[i];
+		if ((t->flags & SHF_EXECINSTR) && addr >= t->addr && addr - t->addr < t->size) {
+			*sec = i;
+			*start = addr - t->addr;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void klp_listing_free(klp_listing *l)
 {
 	free(l->lines);
@@ -686,8 +748,16 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 		return -1;
 	}
 	const kelf_symbol *s = &k->symbols[sym];
+	/* Names go into one-line messages: control bytes as \ooo. */
+	char name[400], secname[400];
+	size_t n = 0;
+	name[0] = secname[0] = '\0';
+	put_name(name, sizeof name, &n, s->name, s->name_len);
+	n = 0;
+	if (s->shndx < k->nsections)
+		put_name(secname, sizeof secname, &n, k->sections[s->shndx].name, strlen(k->sections[s->shndx].name));
 	if (s->shndx == 0 || s->shndx >= k->nsections) {
-		snprintf(err, errlen, "%s is not defined in a section", s->name);
+		snprintf(err, errlen, "%s is not defined in a section", name);
 		return -1;
 	}
 	char why[400];
@@ -699,33 +769,57 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 		snprintf(err, errlen, "out of memory for the symbol index");
 		return -1;
 	}
-	const kelf_section *sec = &k->sections[s->shndx];
-	uint64_t value = k->machine == EM_ARM ? s->value & ~(uint64_t)1 : s->value;
-	uint64_t base = k->etype == ET_REL ? 0 : sec->addr;
-	if (value < base || value - base > sec->size || s->size > sec->size - (value - base)) {
-		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", s->name,
-			 (unsigned long long)s->size, (unsigned long long)s->value, sec->name);
+	size_t shndx = s->shndx;
+	uint64_t start;
+	if (k->machine == EM_PPC64 && strcmp(k->sections[shndx].name, ".opd") == 0) {
+		if (!opd_entry(k, s, &shndx, &start)) {
+			snprintf(err, errlen, "the function descriptor of %s in .opd names no code", name);
+			return -1;
+		}
+	} else {
+		uint64_t value = k->machine == EM_ARM ? s->value & ~(uint64_t)1 : s->value;
+		uint64_t base = k->etype == ET_REL ? 0 : k->sections[shndx].addr;
+		if (value < base) {
+			start = UINT64_MAX;
+		} else {
+			start = value - base;
+		}
+	}
+	const kelf_section *sec = &k->sections[shndx];
+	n = 0;
+	put_name(secname, sizeof secname, &n, sec->name, strlen(sec->name));
+	if (start > sec->size || s->size > sec->size - start) {
+		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", name,
+			 (unsigned long long)s->size, (unsigned long long)s->value, secname);
 		return -1;
 	}
 	const corr_sym *cs = &sd->syms[sym];
-	ctx x = { .c = c, .side = side, .sd = sd, .k = k, .d = d, .fn = sym, .sec = s->shndx, .start = value - base,
+	ctx x = { .c = c, .side = side, .sd = sd, .k = k, .d = d, .fn = sym, .sec = shndx, .start = start,
 		  .size = s->size, .out = out };
 	int rel = 0;
 	for (size_t i = 1; i < k->nsections && !rel; i++)
-		rel = k->sections[i].type == SHT_REL && k->sections[i].info == s->shndx;
+		rel = k->sections[i].type == SHT_REL && k->sections[i].info == shndx;
 	x.addends_unknown = rel && (k->machine == EM_ARM || k->machine == EM_MIPS);
-	x.rel = k->relocs + k->reloc_start[s->shndx];
-	x.rel_end = k->relocs + k->reloc_start[s->shndx + 1];
+	x.rel = k->relocs + k->reloc_start[shndx];
+	x.rel_end = k->relocs + k->reloc_start[shndx + 1];
 	out->key = cs->key;
 	out->key_len = cs->key_len;
 	out->bytes = s->size;
+	out->section = shndx;
 	unsigned flags = k->machine == EM_ARM && (s->value & 1) ? KLP_DECODE_THUMB : 0;
-	int rc = klp_decode(d, s->shndx, x.start, s->size, flags, on_insn, &x);
+	int rc = 0;
+	if (k->machine == EM_AARCH64 && x.rel == x.rel_end) {
+		page_pass pp = { .x = &x };
+		rc = klp_decode(d, shndx, start, s->size, 0, find_pages, &pp);
+	}
+	if (rc == 0)
+		rc = klp_decode(d, shndx, start, s->size, flags, on_insn, &x);
+	free(x.paired);
 	if (rc != 0) {
 		if (x.nomem)
-			snprintf(err, errlen, "out of memory listing %s", s->name);
+			snprintf(err, errlen, "out of memory listing %s", name);
 		else
-			snprintf(err, errlen, "%s has no bytes to disassemble (section %s)", s->name, sec->name);
+			snprintf(err, errlen, "%s has no bytes to disassemble (section %s)", name, secname);
 		klp_listing_free(out);
 		return -1;
 	}

@@ -10,13 +10,17 @@
  * ARM literal), the section and offset when no symbol covers it; never as
  * the address or displacement, which move when code moves.  A reference
  * into the function itself is local: the line it reaches, compared after the
- * two listings are aligned (fndiff.h).
+ * two listings are aligned (fndiff.h).  Where no relocation says it, an
+ * AArch64 adrp names the target its :lo12: half (a later add/ldr/str on the
+ * same register) completes.  A ppc64 ELFv1 function is listed from the code
+ * its .opd descriptor points at.
  *
  * Each line carries two hashes: its shape (the instruction with its
  * references left out: text, and the bytes outside the references' fields)
  * and its identity (the shape and what every non-local reference points
  * at: the pair a target symbol belongs to, or its key and FILE when it is
- * unpaired), comparable across the two sides of a correlator. */
+ * unpaired), comparable across the two sides of a correlator.  Nops compare
+ * equal whatever their length: they are padding. */
 #ifndef KLP_LISTING_H
 #define KLP_LISTING_H
 
@@ -54,6 +58,7 @@ typedef struct klp_listing {
 	const char *key;       /* the function's key (for KLP_LOCAL_INSIDE references) */
 	size_t key_len;
 	uint64_t bytes;        /* the function's size */
+	size_t section;        /* the section its code is in (ppc64 ELFv1: not the .opd of its symbol) */
 } klp_listing;
 
 /* Lists function sym of side `side` of c with d (a decoder of that side's

@@ -198,6 +198,15 @@ describe("--diff branches inside a function", function()
     assert.are.same({ "+", "target", "je      .L1" }, { rows[2].op, rows[2].why, rows[2].text })
   end)
 
+  it("compares nops of any length as equal (padding)", function()
+    local d = diff(o, p, { "pad" }, true).doc.diffs[1]
+    assert.are.equal(0, d.changed_lines)
+    -- The context row shows orig's text; JSON adds patched's where it reads otherwise.
+    assert.are.same({ "nop     dword ptr [rax]", "nop     dword ptr [rax + rax]" },
+      { d.lines[2].text, d.lines[2].patched_text })
+    assert.are_not.equal(d.orig.size, d.patched.size)
+  end)
+
   it("records undecodable bytes as (bad) and goes on", function()
     local d = diff(o, p, { "junk" }, true).doc.diffs[1]
     local texts = {}
@@ -238,6 +247,42 @@ describe("--diff without -ffunction-sections", function()
   end)
 end)
 
+describe("--diff on other layouts", function()
+  -- tests/targets/SIDE/t.c (targets_spec's pair): helper multiplies by 3, then by 5.
+  local function targets_pair(target, link)
+    local out = {}
+    for _, side in ipairs { "orig", "patched" } do
+      local obj = B.build(OUT, ("%s/t-%s-%s.o"):format(OUT, target, side), { "tests/targets/" .. side .. "/t.c" },
+        ("cd tests/targets/%s && clang-19 --target=%s -O2 -ffunction-sections -c t.c -o %s/$OUT")
+          :format(side, target, cli.quote(ROOT)))
+      out[side] = link and B.build(OUT, ("%s/t-%s-%s.elf"):format(OUT, target, side), { obj },
+        "ld.lld-19 " .. link .. " -o $OUT " .. obj) or obj
+    end
+    return out.orig, out.patched
+  end
+
+  it("follows a ppc64 ELFv1 function descriptor in .opd to its code (powerpc64, big endian)", function()
+    local o, p = targets_pair("powerpc64-linux-gnu")
+    local d = diff(o, p, { "helper" }, true).doc.diffs[1]
+    assert.are.equal(".text.helper", d.orig.section)
+    local rows = changed_rows(d)
+    assert.are.equal(2, #rows)
+    assert.are.same({ "bytes", "mulli   r3, r3, 3", "mulli   r3, r3, 5" }, { rows[1].why, rows[1].text, rows[2].text })
+    assert.are.equal("addis   r4, r2, counter+0@ha", d.lines[1].text)
+  end)
+
+  it("completes an adrp without relocation with its :lo12: half (aarch64 linked image)", function()
+    local o, p = targets_pair("aarch64-linux-gnu", "-e _start_fn")
+    local d = diff(o, p, { "helper" }, true).doc.diffs[1]
+    assert.are.equal("unknown", d.status) -- a linked image has no relocations to compare
+    assert.are.equal("adrp    x8, counter+0", d.lines[1].text)
+    local lo12
+    for _, row in ipairs(d.lines) do lo12 = lo12 or row.text:match(":lo12:counter%+0") end
+    assert.truthy(lo12)
+    assert.are.equal(2, d.changed_lines)
+  end)
+end)
+
 describe("--diff JSON", function()
   it("has the klp-diff/1 shape", function()
     local o, p = pair("x86_64")
@@ -259,7 +304,8 @@ describe("--diff JSON", function()
     assert.are.equal(#d.lines - d.changed_lines / 2, d.orig.instructions)
     for _, row in ipairs(d.lines) do
       for k in pairs(row) do
-        assert.truthy(({ op = 1, orig_offset = 1, patched_offset = 1, text = 1, why = 1, label = 1 })[k], k)
+        assert.truthy(({ op = 1, orig_offset = 1, patched_offset = 1, text = 1, why = 1, label = 1,
+                         patched_text = 1 })[k], k)
       end
       if row.op == " " then
         assert.are.same({ cjson.null, "number", "number" }, { row.why, type(row.orig_offset), type(row.patched_offset) })

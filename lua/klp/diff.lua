@@ -57,7 +57,8 @@ end
 local function side_info(elf, i, listing)
   if not i then return nil end
   local sym = elf:symbol(i)
-  return { index = i, name = sym.name, section = sym.section, size = sym.size,
+  -- The section of the code (a ppc64 ELFv1 symbol's own is the descriptor's, .opd).
+  return { index = i, name = sym.name, section = listing.section, size = sym.size,
            instructions = listing.instructions }
 end
 
@@ -181,7 +182,7 @@ end
 
 --- The klp-diff/1 document: {"format", "orig", "patched", "diffs": [{"name", "status", "orig",
 --- "patched", "changed_lines", "truncated", "lines": [{"op", "orig_offset", "patched_offset", "text",
---- "why", "label"}]}]} (see the README, "--diff").
+--- "why", "label"[, "patched_text"]}]}]} (see the README, "--diff").
 function M.json(doc)
   local diffs = {}
   for k, d in ipairs(doc.diffs) do

@@ -32,3 +32,12 @@ junk:
 	.byte	0x06
 	ret
 	.size	junk, .-junk
+
+# Padding of another length: nops compare equal whatever their size.
+	.globl	pad
+	.type	pad, @function
+pad:
+	xorl	%eax, %eax
+	.nops	3
+	ret
+	.size	pad, .-pad
