@@ -188,3 +188,13 @@ describe("same-named statics of a shared .text without FILE symbols", function()
     end)
   end
 end)
+
+describe("--diff of a line-number-only change", function()
+  it("marks the line immediate as such", function()
+    local cli = require "helpers.cli"
+    local o, p = machines.pair("line_shift", machines.get("x86_64"))
+    local r = cli.run { "--diff", "waits", o, p }
+    assert.are.equal(0, r.status, r.stderr)
+    assert.matches("\n%-%s+0x1%s+mov%s+esi, 0xa   ; line\n%+%s+0x1%s+mov%s+esi, 0x10   ; line\n", r.stdout)
+  end)
+end)

@@ -77,6 +77,10 @@ function M.compute(res, names)
       local d, err = c:diff(t.orig, t.patched)
       if not d then return nil, err end
       local status = not t.orig and "new" or not t.patched and "removed" or c:status(t.orig)
+      -- Status line: what differs is the line number each such instruction loads.
+      if status == "line" then
+        for _, row in ipairs(d.rows) do if row.why == "bytes" then row.why = "line" end end
+      end
       out.diffs[#out.diffs + 1] = {
         name = name, status = status,
         orig = side_info(res.orig, t.orig, d.orig), patched = side_info(res.patched, t.patched, d.patched),
@@ -98,7 +102,7 @@ local function row_line(row, st)
     row.op ~= "-" and hex(row.patched_offset) or "", row.label and (row.label .. ":") or "",
     report.printable(row.text))
   -- Removed and added lines say so by their mark; a changed pair says why.
-  if row.why == "target" or row.why == "bytes" then line = line .. "   ; " .. row.why end
+  if row.why == "target" or row.why == "bytes" or row.why == "line" then line = line .. "   ; " .. row.why end
   if row.op == "-" then return st("bad", line) end
   if row.op == "+" then return st("good", line) end
   return line
