@@ -140,7 +140,13 @@ static int add_insn(void *ud, const klp_insn *insn)
 		/* In a linked image the field holds an address: cleared, as in the byte digest. */
 		if (w->k->etype != ET_REL)
 			corr_mask_reloc(w->k, r, at, n, bytes);
-		h = klp_hash_mix(h, corr_reloc_part(w->c, w->side, r, w->start));
+		/* x86 counts a PC-relative target from the end of the instruction,
+		 * which an immediate after the field moves past the 4 the byte
+		 * digest assumes (movl $1, b(%rip)): decoded, it is exact. */
+		kelf_reloc exact = *r;
+		if (corr_pc_relative(w->k->machine, r->type) && end - r->offset > 4 && r->addend < INT64_MAX - 32)
+			exact.addend += (int64_t)(end - r->offset) - 4;
+		h = klp_hash_mix(h, corr_reloc_part(w->c, w->side, &exact, w->start));
 	}
 	size_t head;
 	if (first == last && loads_line_register(insn, w->regs, &head)) {

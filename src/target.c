@@ -6,9 +6,7 @@
 
 #include "reloc.h"
 
-/* Relocation types whose addend is taken from the end of a 4-byte field:
- * the target is 4 bytes past addend (x86 PC-relative references). */
-static int pc_relative_fixup(unsigned machine, uint32_t type)
+int corr_pc_relative(unsigned machine, uint32_t type)
 {
 	if (machine == EM_X86_64)
 		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
@@ -21,7 +19,7 @@ static int pc_relative_fixup(unsigned machine, uint32_t type)
 
 int corr_target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off)
 {
-	int64_t fix = pc_relative_fixup(machine, r->type) ? 4 : 0;
+	int64_t fix = corr_pc_relative(machine, r->type) ? 4 : 0;
 	if (base > INT64_MAX || (r->addend > 0 && r->addend > INT64_MAX - fix - (int64_t)base))
 		return 0;
 	*off = (int64_t)base + r->addend + fix;

@@ -8,6 +8,11 @@
 
 #include "corr.h"
 
+/* Whether relocations of this type are x86 PC-relative references, whose
+ * addend counts from the end of the instruction: 4 bytes past the field
+ * unless an immediate follows it (which only decoding tells). */
+int corr_pc_relative(unsigned machine, uint32_t type);
+
 /* The target offset base + addend (+ the PC-relative fix-up of the machine)
  * in *off; false when it does not fit in 64 bits (a corrupt addend). */
 int corr_target_offset(uint64_t base, const kelf_reloc *r, unsigned machine, int64_t *off);
