@@ -97,10 +97,12 @@ static size_t uses_of(const corr *c, int side, const reader *rd, uint32_t f, use
 		if (rel->offset - at >= s->size)
 			break;
 		uint64_t inner;
-		scratch[nrel++] = (ref){ rel->offset, corr_reloc_target(c, side, rel, &inner) };
+		int32_t t = corr_reloc_target(c, side, rel, &inner);
+		if (open_static(c, side, t))
+			scratch[nrel++] = (ref){ rel->offset, t };
 	}
 	decoded_refs dr = { c, side, s->shndx, at, s->size, scratch + nrel, 0, max };
-	if (rd->d && rd->functions[s->shndx] > 1 && rd->open[s->shndx] > 0 && c->side[side].section_start)
+	if (nrel < max && rd->d && rd->functions[s->shndx] > 1 && rd->open[s->shndx] > 0 && c->side[side].section_start)
 		klp_decode(rd->d, s->shndx, at, s->size, 0, add_decoded, &dr);
 	/* Both lists are in offset order: merge them. */
 	size_t n = 0;
