@@ -182,7 +182,7 @@ static int code_digests(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t 
 	size_t first = kelf_first_reloc(k, s->shndx, at);
 	coder w = { c, side, k, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
 		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0 };
-	if (klp_decode(d, s->shndx, at, s->size, 0, add_insn, &w) != 0)
+	if (klp_decode(d, s->shndx, at, s->size, KLP_DECODE_NO_PLACES, add_insn, &w) != 0)
 		return 0;
 	if (w.npending)
 		w.line = klp_hash_mix(w.line, w.pending);

@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "line.h"
 #include "trace.h"
+#include "use.h"
 
 /* Initialises one side: every key and base starts as the symbol's name. */
 static int side_init(corr_side *sd, kelf *k)
@@ -71,6 +72,7 @@ void corr_free(corr *c)
 	free(c->rules);
 	corr_free_keys(c);
 	corr_free_line_functions(c);
+	corr_free_uses(c);
 	free(c);
 }
 

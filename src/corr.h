@@ -54,6 +54,7 @@ typedef struct corr_forbidden_pair corr_forbidden_pair;
 typedef struct corr_ambiguity corr_ambiguity;
 typedef struct corr_clone_change corr_clone_change;
 typedef struct corr_event corr_event;
+typedef struct corr_decoded_refs corr_decoded_refs;
 
 typedef struct corr_side {
 	kelf *k;
@@ -91,6 +92,7 @@ typedef struct corr {
 	uint64_t *line_hashes;         /* klp_hash of each */
 	size_t nline_fns;
 	int line_mode;                 /* a corr_line_mode */
+	corr_decoded_refs *decoded[2]; /* per side, the decoded calls the use pass found (use.c) */
 	int watching;                  /* some symbol is watched (trace.h) */
 	corr_event *events;
 	size_t nevents, events_cap;

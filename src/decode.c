@@ -676,7 +676,7 @@ static size_t bad_length(const klp_decoder *d, const unsigned char *code, size_t
 	return n < left ? n : left;
 }
 
-static void fill(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, int thumb)
+static void fill(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, int thumb, int places)
 {
 	r->kind = (uint8_t)kind_of(d, in);
 	size_t mlen = strnlen(in->mnemonic, sizeof in->mnemonic);
@@ -724,7 +724,8 @@ static void fill(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *
 		if (op->field_size == 0 || op->field_offset >= r->size || op->field_size > r->size - op->field_offset)
 			op->field_offset = op->field_size = 0;
 	}
-	locate_text(d, sec, r);
+	if (places)
+		locate_text(d, sec, r);
 }
 
 int klp_decode(klp_decoder *d, size_t sec, uint64_t base, uint64_t size, unsigned flags, klp_insn_fn fn, void *ud)
@@ -758,7 +759,7 @@ int klp_decode(klp_decoder *d, size_t sec, uint64_t base, uint64_t size, unsigne
 		if (cs_disasm_iter(d->handle, &code, &left, &address, d->insn) && d->insn->size > 0 &&
 		    (size_t)(code - at) == d->insn->size) {
 			r.size = d->insn->size;
-			fill(d, sec, d->insn, &r, thumb);
+			fill(d, sec, d->insn, &r, thumb, !(flags & KLP_DECODE_NO_PLACES));
 		} else {
 			size_t n = bad_length(d, at, left, thumb);
 			code = at + n;

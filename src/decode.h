@@ -87,7 +87,9 @@ typedef int (*klp_insn_fn)(void *ud, const klp_insn *insn);
 
 /* klp_decode flags. */
 enum {
-	KLP_DECODE_THUMB = 1u << 0, /* ARM: Thumb code (a function symbol with bit 0 set) */
+	KLP_DECODE_THUMB = 1u << 0,   /* ARM: Thumb code (a function symbol with bit 0 set) */
+	KLP_DECODE_NO_PLACES = 1u << 1, /* leave text_how, text_start and text_len unset (a comparison that
+					 * does not display them saves finding them in the text) */
 };
 
 /* A decoder for k's machine, class and byte order: x86_64, i386, AArch64,

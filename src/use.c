@@ -4,12 +4,14 @@
  * pairs only when every function pair that votes for it agrees. */
 #include "use.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "decode.h"
 #include "group.h"
 #include "pass.h"
 #include "reloc.h"
+#include "table.h"
 #include "target.h"
 #include "trace.h"
 
@@ -39,15 +41,91 @@ typedef struct ref {
 	int32_t target;
 } ref;
 
+/* The decoded references of a side's functions, kept across the runs of
+ * the use pass (they do not change; only which targets are open does):
+ * function i's are refs[start[i] - 1 ..][0 .. count[i]), start 0 for one
+ * not decoded yet. */
+struct corr_decoded_refs {
+	uint32_t *start, *count;
+	ref *refs;
+	size_t n, cap;
+};
+
 /* What a use pass reads a side with: its decoder (NULL when the machine
- * has none) and, per section, how many functions it holds and how many of
- * its statics are still open (a call the assembler resolved stays in its
- * section: a section without open statics need not be decoded). */
+ * has none), the decoded references so far and, per section, how many
+ * functions it holds and how many of its statics are still open (a call
+ * the assembler resolved stays in its section: a section without open
+ * statics need not be decoded). */
 typedef struct reader {
 	klp_decoder *d;
+	corr_decoded_refs *cache;
 	uint32_t *functions;
 	uint32_t *open;
+	uint64_t *starts;  /* where those statics start, (section << 40 | offset) sorted */
+	size_t nstarts;
 } reader;
+
+/* Whether a direct call or jump to place `to` of section sec may reach one
+ * of the statics the reader waits for. */
+static int awaited(const reader *rd, size_t sec, uint64_t to)
+{
+	uint64_t want = (uint64_t)sec << 40 | (to & ((1ull << 40) - 1));
+	size_t lo = 0, hi = rd->nstarts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rd->starts[mid] < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rd->nstarts && rd->starts[lo] == want;
+}
+
+/* A cheap look at a function's bytes before decoding them: whether any
+ * x86 call/jmp/jcc rel32 or AArch64 b/bl word in them points at an awaited
+ * static.  Bytes inside other instructions may match too, which only costs
+ * a decoding; other machines are always decoded. */
+static int may_call_awaited(kelf *k, const reader *rd, size_t sec, uint64_t at, uint64_t size)
+{
+	const unsigned char *b = kelf_section_bytes(k, sec);
+	if (!b)
+		return 0;
+	b += at;
+	if (k->machine == EM_X86_64 || k->machine == EM_386) {
+		for (uint64_t i = 0; i + 5 <= size; i++) {
+			int jcc = b[i] == 0x0f && i + 6 <= size && (b[i + 1] & 0xf0) == 0x80;
+			if (b[i] != 0xe8 && b[i] != 0xe9 && !jcc)
+				continue;
+			const unsigned char *f = b + i + (jcc ? 2 : 1);
+			int32_t rel = (int32_t)((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24);
+			int64_t to = (int64_t)(at + i + (jcc ? 6 : 5)) + rel;
+			if (to >= 0 && awaited(rd, sec, (uint64_t)to))
+				return 1;
+		}
+		return 0;
+	}
+	if (k->machine == EM_AARCH64) {
+		for (uint64_t i = 0; i + 4 <= size; i += 4) {
+			uint32_t w = (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 | (uint32_t)b[i + 2] << 16 | (uint32_t)b[i + 3] << 24;
+			if ((w & 0x7c000000u) != 0x14000000u)
+				continue;
+			int64_t imm = (int64_t)(w & 0x03ffffffu);
+			if (imm & 0x02000000)
+				imm -= 0x04000000;
+			int64_t to = (int64_t)(at + i) + imm * 4;
+			if (to >= 0 && awaited(rd, sec, (uint64_t)to))
+				return 1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+static int by_place(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
 
 /* Collects the targets of the decoded instructions of a function that no
  * relocation describes: calls and jumps inside a shared .text. */
@@ -56,27 +134,75 @@ typedef struct decoded_refs {
 	int side;
 	size_t sec;
 	uint64_t start, size;
-	ref *out;
-	size_t n, max;
+	const kelf_reloc *rel, *rel_end; /* the section's relocations not yet passed */
+	corr_decoded_refs *cache;
+	int nomem;
 } decoded_refs;
 
 static int add_decoded(void *ud, const klp_insn *insn)
 {
 	decoded_refs *w = ud;
-	const kelf *k = w->c->side[w->side].k;
-	size_t r = kelf_first_reloc(k, w->sec, insn->offset);
-	if (r < k->reloc_start[w->sec + 1] && k->relocs[r].offset < insn->offset + insn->size)
+	while (w->rel < w->rel_end && w->rel->offset < insn->offset)
+		w->rel++;
+	if (w->rel < w->rel_end && w->rel->offset < insn->offset + insn->size)
 		return 0; /* the relocation names it */
-	for (uint8_t i = 0; i < insn->noperands && w->n < w->max; i++) {
+	for (uint8_t i = 0; i < insn->noperands; i++) {
 		const klp_operand *op = &insn->operands[i];
 		if (op->kind != KLP_OP_TARGET || op->value < 0 ||
 		    ((uint64_t)op->value >= w->start && (uint64_t)op->value < w->start + w->size))
 			continue;
 		int32_t t = corr_covering(&w->c->side[w->side], w->sec, (uint64_t)op->value);
-		if (t != CORR_NONE)
-			w->out[w->n++] = (ref){ insn->offset, t };
+		if (t == CORR_NONE)
+			continue;
+		corr_decoded_refs *dc = w->cache;
+		if (dc->n == dc->cap) {
+			size_t cap = dc->cap ? 2 * dc->cap : 1024;
+			ref *more = realloc(dc->refs, cap * sizeof *more);
+			if (!more) {
+				w->nomem = 1;
+				return 1;
+			}
+			dc->refs = more;
+			dc->cap = cap;
+		}
+		dc->refs[dc->n++] = (ref){ insn->offset, t };
 	}
-	return w->n >= w->max;
+	return 0;
+}
+
+/* The decoded references of function f (decoded on first need); NULL and
+ * *n 0 when it has none; -1 in *n when out of memory. */
+static const ref *decoded_of(const corr *c, int side, const reader *rd, uint32_t f, long *n)
+{
+	kelf *k = c->side[side].k;
+	const kelf_symbol *s = &k->symbols[f];
+	corr_decoded_refs *dc = rd->cache;
+	*n = 0;
+	if (!rd->d || !dc || rd->functions[s->shndx] < 2 || rd->open[s->shndx] == 0)
+		return NULL;
+	if (dc->start[f] == 0) {
+		uint64_t at = kelf_symbol_offset(k, s);
+		if (!may_call_awaited(k, rd, s->shndx, at, s->size)) {
+			/* None now, none later: the awaited statics only get fewer. */
+			dc->start[f] = (uint32_t)dc->n + 1;
+			dc->count[f] = 0;
+			return NULL;
+		}
+		size_t first = kelf_first_reloc(k, s->shndx, at);
+		decoded_refs dr = { c, side, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
+				    dc, 0 };
+		size_t from = dc->n;
+		klp_decode(rd->d, s->shndx, at, s->size, KLP_DECODE_NO_PLACES, add_decoded, &dr);
+		if (dr.nomem) {
+			dc->n = from;
+			*n = -1;
+			return NULL;
+		}
+		dc->start[f] = (uint32_t)from + 1;
+		dc->count[f] = (uint32_t)(dc->n - from);
+	}
+	*n = dc->count[f];
+	return dc->refs + dc->start[f] - 1;
 }
 
 /* The distinct open statics function f references, in order of first use:
@@ -101,14 +227,14 @@ static size_t uses_of(const corr *c, int side, const reader *rd, uint32_t f, use
 		if (open_static(c, side, t))
 			scratch[nrel++] = (ref){ rel->offset, t };
 	}
-	decoded_refs dr = { c, side, s->shndx, at, s->size, scratch + nrel, 0, max };
-	if (nrel < max && rd->d && rd->functions[s->shndx] > 1 && rd->open[s->shndx] > 0 && c->side[side].section_start)
-		klp_decode(rd->d, s->shndx, at, s->size, 0, add_decoded, &dr);
+	long ndec;
+	const ref *dec = decoded_of(c, side, rd, f, &ndec);
+	if (ndec < 0)
+		return SIZE_MAX;
 	/* Both lists are in offset order: merge them. */
-	size_t n = 0;
-	for (size_t i = 0, j = 0; (i < nrel || j < dr.n) && n < max;) {
-		const ref *next = j == dr.n || (i < nrel && scratch[i].offset <= dr.out[j].offset) ? &scratch[i++]
-												      : &dr.out[j++];
+	size_t n = 0, nd = (size_t)ndec;
+	for (size_t i = 0, j = 0; (i < nrel || j < nd) && n < max;) {
+		const ref *next = j == nd || (i < nrel && scratch[i].offset <= dec[j].offset) ? &scratch[i++] : &dec[j++];
 		int32_t t = next->target;
 		if (!open_static(c, side, t))
 			continue;
@@ -192,34 +318,93 @@ static void drop_disputed(vote *v, size_t n, int by_patched_side)
 
 enum { MAX_USES = 256 };
 
+/* A key hash looked up among the open statics of one side. */
+typedef struct key_probe {
+	const corr *c;
+	int side;
+	const uint32_t *open;
+	uint64_t hash;
+} key_probe;
+
+static int same_key_hash(const void *ctx, uint32_t entry)
+{
+	const key_probe *p = ctx;
+	return p->c->side[p->side].syms[p->open[entry]].key_hash == p->hash;
+}
+
 /* Sets up the reader of a side: a decoder where the machine has one and a
- * section holding several functions still has open statics.  Walks the
- * open symbols and those sections only, not the whole table.  -1 when out
- * of memory. */
+ * section holding several functions still has open statics that could pair
+ * (the other side has an open static of their key: others gain nothing
+ * from a vote, and decoding costs).  Walks the open symbols and those
+ * sections only, not the whole table.  -1 when out of memory. */
 static int reader_init(corr *c, int side, reader *rd)
 {
 	kelf *k = c->side[side].k;
 	rd->d = NULL;
+	rd->cache = NULL;
+	rd->starts = NULL;
+	rd->nstarts = 0;
 	rd->functions = calloc(k->nsections + 1, sizeof *rd->functions);
 	rd->open = calloc(k->nsections + 1, sizeof *rd->open);
 	size_t nopen;
 	const uint32_t *open = corr_open_symbols(c, side, &nopen);
 	if (!rd->functions || !rd->open || !open)
 		return -1;
-	int any = 0;
-	for (size_t j = 0; j < nopen; j++)
-		if (open_static(c, side, (int32_t)open[j]) && k->symbols[open[j]].shndx < k->nsections) {
-			rd->open[k->symbols[open[j]].shndx]++;
-			any = 1;
+	size_t nother;
+	const uint32_t *other = corr_open_symbols(c, !side, &nother);
+	klp_table keys;
+	if (!other || klp_table_init(&keys, nother) != 0)
+		return -1;
+	key_probe kp = { c, !side, other, 0 };
+	for (size_t j = 0; j < nother; j++)
+		if (open_static(c, !side, (int32_t)other[j])) {
+			kp.hash = c->side[!side].syms[other[j]].key_hash;
+			size_t slot = klp_table_probe(&keys, kp.hash, same_key_hash, &kp);
+			if (!klp_table_found(&keys, slot))
+				klp_table_put(&keys, slot, (uint32_t)j);
 		}
-	if (!any)
+	rd->starts = malloc((nopen ? nopen : 1) * sizeof *rd->starts);
+	if (!rd->starts) {
+		klp_table_free(&keys);
+		return -1;
+	}
+	for (size_t j = 0; j < nopen; j++) {
+		const kelf_symbol *s = &k->symbols[open[j]];
+		kp.hash = c->side[side].syms[open[j]].key_hash;
+		uint64_t at = kelf_symbol_offset(k, s);
+		if (open_static(c, side, (int32_t)open[j]) && at != UINT64_MAX &&
+		    klp_table_found(&keys, klp_table_probe(&keys, kp.hash, same_key_hash, &kp))) {
+			rd->open[s->shndx]++;
+			rd->starts[rd->nstarts++] = (uint64_t)s->shndx << 40 | (at & ((1ull << 40) - 1));
+		}
+	}
+	klp_table_free(&keys);
+	if (rd->nstarts == 0)
 		return 0;
+	qsort(rd->starts, rd->nstarts, sizeof *rd->starts, by_place);
 	char err[256];
 	rd->d = klp_decoder_new(k, err, sizeof err); /* none: relocations only, as before */
 	if (!rd->d)
 		return 0;
 	if (!c->side[side].section_start && corr_index_sections(&c->side[side]) != 0)
 		return -1;
+	if (!c->decoded[side]) {
+		corr_decoded_refs *dc = calloc(1, sizeof *dc);
+		if (dc) {
+			dc->start = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *dc->start);
+			dc->count = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *dc->count);
+		}
+		if (!dc || !dc->start || !dc->count) {
+			if (dc) {
+				free(dc->start);
+				free(dc->count);
+			}
+			free(dc);
+			return -1;
+		}
+		c->decoded[side] = dc;
+	}
+	rd->cache = c->decoded[side];
 	const corr_side *sd = &c->side[side];
 	for (size_t sec = 1; sec < k->nsections; sec++)
 		for (size_t j = sd->section_start[sec]; rd->open[sec] && j < sd->section_start[sec + 1]; j++)
@@ -227,11 +412,26 @@ static int reader_init(corr *c, int side, reader *rd)
 	return 0;
 }
 
+void corr_free_uses(corr *c)
+{
+	for (int s = 0; s < 2; s++) {
+		corr_decoded_refs *dc = c->decoded[s];
+		if (!dc)
+			continue;
+		free(dc->start);
+		free(dc->count);
+		free(dc->refs);
+		free(dc);
+		c->decoded[s] = NULL;
+	}
+}
+
 static void reader_free(reader *rd)
 {
 	klp_decoder_free(rd->d);
 	free(rd->functions);
 	free(rd->open);
+	free(rd->starts);
 }
 
 long corr_pair_by_use(corr *c, uint16_t rule)
@@ -241,7 +441,7 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 		return 0;
 	use *ua = malloc(MAX_USES * sizeof *ua), *ub = malloc(MAX_USES * sizeof *ub);
 	ref *scratch = malloc(2 * MAX_USES * sizeof *scratch);
-	reader rd[2] = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
+	reader rd[2] = { { NULL, NULL, NULL, NULL, NULL, 0 }, { NULL, NULL, NULL, NULL, NULL, 0 } };
 	vote *v = NULL;
 	size_t nv = 0, cap = 0;
 	long made = -1;
@@ -253,6 +453,8 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 			continue;
 		size_t na = uses_of(c, 0, &rd[0], a, ua, MAX_USES, scratch);
 		size_t nb = uses_of(c, 1, &rd[1], (uint32_t)b, ub, MAX_USES, scratch);
+		if (na == SIZE_MAX || nb == SIZE_MAX)
+			goto out;
 		if (na && nb && vote_pair(c, ua, na, ub, nb, &v, &nv, &cap) != 0)
 			goto out;
 	}

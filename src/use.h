@@ -10,4 +10,7 @@
  * reference same-keyed statics in the same order; returns pairs made or -1. */
 long corr_pair_by_use(corr *c, uint16_t rule);
 
+/* Frees what the use pass keeps between its runs (corr_free calls it). */
+void corr_free_uses(corr *c);
+
 #endif
