@@ -81,9 +81,20 @@ typedef struct coder {
 	int npending;
 } coder;
 
+/* The symbol of the function's section covering offset to, or CORR_NONE;
+ * the per-section index is built the first time a decoded target needs it
+ * (relocations name most targets). */
+static int32_t covering(coder *w, uint64_t to)
+{
+	corr_side *sd = &w->c->side[w->side];
+	if (!sd->section_start && corr_index_sections(sd) != 0)
+		return CORR_NONE; /* out of memory: the target counts by its place, conservatively */
+	return corr_covering(sd, w->sec, to);
+}
+
 /* The key of what a call instruction reaches, through its relocation or its
  * decoded target; NULL when nothing names it. */
-static const corr_sym *callee(const coder *w, const klp_insn *insn, const kelf_reloc *first, const kelf_reloc *end)
+static const corr_sym *callee(coder *w, const klp_insn *insn, const kelf_reloc *first, const kelf_reloc *end)
 {
 	const corr_side *sd = &w->c->side[w->side];
 	if (first < end) {
@@ -92,8 +103,8 @@ static const corr_sym *callee(const coder *w, const klp_insn *insn, const kelf_r
 		return t == CORR_NONE ? NULL : &sd->syms[t];
 	}
 	for (uint8_t i = 0; i < insn->noperands; i++)
-		if (insn->operands[i].kind == KLP_OP_TARGET && insn->operands[i].value >= 0 && sd->section_start) {
-			int32_t t = corr_covering(sd, w->sec, (uint64_t)insn->operands[i].value);
+		if (insn->operands[i].kind == KLP_OP_TARGET && insn->operands[i].value >= 0) {
+			int32_t t = covering(w, (uint64_t)insn->operands[i].value);
 			return t == CORR_NONE ? NULL : &sd->syms[t];
 		}
 	return NULL;
@@ -123,7 +134,7 @@ static int add_insn(void *ud, const klp_insn *insn)
 				memset(bytes + op->field_offset, 0,
 				       n - op->field_offset < op->field_size ? n - op->field_offset : op->field_size);
 			uint64_t to = (uint64_t)op->value, id;
-			int32_t t = op->value < 0 ? CORR_NONE : corr_covering(&w->c->side[w->side], w->sec, to);
+			int32_t t = op->value < 0 ? CORR_NONE : covering(w, to);
 			if (op->value >= 0 && to >= w->start && to < w->start + w->size)
 				id = klp_hash_mix(0x6c6f63u, to - w->start); /* inside the function itself */
 			else if (t != CORR_NONE)
@@ -271,13 +282,8 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 		if (!(sb->flags & CS_DIGEST) || sa->digest == sb->digest ||
 		    c->side[0].k->symbols[a].size != c->side[1].k->symbols[b].size)
 			continue;
-		/* Decoded targets are found in the per-section index: built once
-		 * a pair needs it. */
-		for (int s = 0; s < 2 && !nomem; s++)
-			if (!c->side[s].section_start)
-				nomem |= corr_index_sections(&c->side[s]) != 0;
 		uint64_t ca, la, cb, lb;
-		if (nomem || !folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||
+		if (!folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||
 		    !folded(c, m, 1, b, dec[1], first[1], next[1], &cb, &lb))
 			continue;
 		if (ca == cb)

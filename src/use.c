@@ -188,6 +188,12 @@ static const ref *decoded_of(const corr *c, int side, const reader *rd, uint32_t
 			dc->count[f] = 0;
 			return NULL;
 		}
+		/* Decoded targets are found in the per-section index, built on
+		 * the first decoding (a prefilter spares most). */
+		if (!c->side[side].section_start && corr_index_sections((corr_side *)&c->side[side]) != 0) {
+			*n = -1;
+			return NULL;
+		}
 		size_t first = kelf_first_reloc(k, s->shndx, at);
 		decoded_refs dr = { c, side, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
 				    dc, 0 };
@@ -386,8 +392,6 @@ static int reader_init(corr *c, int side, reader *rd)
 	rd->d = klp_decoder_new(k, err, sizeof err); /* none: relocations only, as before */
 	if (!rd->d)
 		return 0;
-	if (!c->side[side].section_start && corr_index_sections(&c->side[side]) != 0)
-		return -1;
 	if (!c->decoded[side]) {
 		corr_decoded_refs *dc = calloc(1, sizeof *dc);
 		if (dc) {
@@ -405,10 +409,9 @@ static int reader_init(corr *c, int side, reader *rd)
 		c->decoded[side] = dc;
 	}
 	rd->cache = c->decoded[side];
-	const corr_side *sd = &c->side[side];
-	for (size_t sec = 1; sec < k->nsections; sec++)
-		for (size_t j = sd->section_start[sec]; rd->open[sec] && j < sd->section_start[sec + 1]; j++)
-			rd->functions[sec] += k->symbols[sd->by_section[j]].type == STT_FUNC;
+	for (uint32_t i = 1; i < k->nsymbols; i++)
+		if (k->symbols[i].type == STT_FUNC && k->symbols[i].shndx < k->nsections)
+			rd->functions[k->symbols[i].shndx]++;
 	return 0;
 }
 
