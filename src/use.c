@@ -208,7 +208,7 @@ static const ref *decoded_of(const corr *c, int side, const reader *rd, uint32_t
 		dc->count[f] = (uint32_t)(dc->n - from);
 	}
 	*n = dc->count[f];
-	return dc->refs + dc->start[f] - 1;
+	return *n ? dc->refs + dc->start[f] - 1 : NULL;
 }
 
 /* The distinct open statics function f references, in order of first use:
