@@ -88,8 +88,8 @@ static int awaited(const reader *rd, size_t sec, uint64_t to)
 static int may_call_awaited(kelf *k, const reader *rd, size_t sec, uint64_t at, uint64_t size)
 {
 	const unsigned char *b = kelf_section_bytes(k, sec);
-	if (!b)
-		return 0;
+	if (!b || at > k->sections[sec].size || size > k->sections[sec].size - at)
+		return 0; /* not inside its section: nothing to read (klp_decode refuses it too) */
 	b += at;
 	if (k->machine == EM_X86_64 || k->machine == EM_386) {
 		for (uint64_t i = 0; i + 5 <= size; i++) {
