@@ -18,348 +18,9 @@
 #include <string.h>
 
 #include "hash.h"
+#include "listref.h"
 #include "reloc.h"
 #include "target.h"
-
-/* Tags of the identity kinds, so that no two kinds collide. */
-enum { ID_PAIR = 0x1001, ID_KEY, ID_STRING, ID_SECTION, ID_WORD, ID_NUMBER, ID_LOCAL, ID_INSIDE };
-
-#define REF_TEXT 160
-#define MAX_REFS 8
-#define PAGES 4
-
-/* One resolved reference of an instruction. */
-typedef struct ref {
-	uint64_t ident;
-	uint64_t local_offset; /* local: from the function's start */
-	int local;             /* a reference into the function itself */
-	int op;                /* the operand whose text it replaces, -1: appended to the text */
-	char text[REF_TEXT];
-} ref;
-
-/* An AArch64 adrp waiting for the :lo12: half of its target. */
-typedef struct page {
-	int64_t page;  /* section offset of the page */
-	size_t line;   /* the adrp's line */
-	uint16_t reg;
-} page;
-
-typedef struct ctx {
-	corr *c;
-	int side;
-	corr_side *sd;
-	kelf *k;
-	klp_decoder *d;
-	uint32_t fn;
-	size_t sec;
-	uint64_t start, size;     /* the function's section offset and size */
-	int addends_unknown;      /* ARM/MIPS SHT_REL: addends are instruction bits */
-	const kelf_reloc *rel, *rel_end; /* the section's relocations not yet passed */
-	klp_listing *out;
-	int nomem;
-	page pages[PAGES];
-	size_t npages;
-	struct paired_page *paired; /* adrp offsets and the targets their :lo12: halves complete */
-	size_t npaired, paired_cap, paired_next;
-} ctx;
-
-/* An adrp whose target a later add/ldr/str completes (found by a first pass
- * over a function without relocations). */
-typedef struct paired_page {
-	uint64_t offset; /* the adrp's section offset */
-	int64_t target;
-} paired_page;
-
-/* ------------------------------------------------------------------ text */
-
-/* Appends s (n bytes) to buf (cap bytes, *len used), truncating. */
-static void put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
-{
-	if (*len + 1 >= cap)
-		return;
-	if (n > cap - 1 - *len)
-		n = cap - 1 - *len;
-	memcpy(buf + *len, s, n);
-	*len += n;
-	buf[*len] = '\0';
-}
-
-static void puts_(char *buf, size_t cap, size_t *len, const char *s)
-{
-	put(buf, cap, len, s, strlen(s));
-}
-
-/* "+0x1c", "+0", "-0x4". */
-static void put_offset(char *buf, size_t cap, size_t *len, int64_t off)
-{
-	char num[32];
-	if (off == 0)
-		snprintf(num, sizeof num, "+0");
-	else if (off > 0)
-		snprintf(num, sizeof num, "+0x%llx", (unsigned long long)off);
-	else
-		snprintf(num, sizeof num, "-0x%llx", (unsigned long long)(0 - (uint64_t)off));
-	puts_(buf, cap, len, num);
-}
-
-/* A printable copy of name (at most 96 bytes; control bytes as \ooo). */
-static void put_name(char *buf, size_t cap, size_t *len, const char *name, size_t n)
-{
-	if (n > 96)
-		n = 96;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)name[i];
-		if (ch < 0x20 || ch == 0x7f) {
-			char esc[8];
-			snprintf(esc, sizeof esc, "\\%03o", ch);
-			puts_(buf, cap, len, esc);
-		} else {
-			put(buf, cap, len, (const char *)&ch, 1);
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ identities */
-
-/* A symbol of this side and an offset in it. */
-static void symbol_ref(ctx *x, uint32_t s, int64_t inner, ref *r)
-{
-	const corr_sym *cs = &x->sd->syms[s];
-	const kelf_symbol *sym = &x->k->symbols[s];
-	uint64_t id;
-	if (cs->twin != CORR_NONE) {
-		id = klp_hash_mix(ID_PAIR, x->side == CORR_ORIG ? s : (uint32_t)cs->twin);
-	} else {
-		/* Unpaired: its key, and its FILE (a same-named static of another file is another target). */
-		id = klp_hash_mix(ID_KEY, cs->key_hash);
-		if (sym->file != KELF_NO_FILE)
-			id = klp_hash_mix(id, x->k->symbols[x->k->files[sym->file]].hash);
-	}
-	r->ident = klp_hash_mix(id, (uint64_t)inner);
-	size_t n = 0;
-	r->text[0] = '\0';
-	if (cs->key_len)
-		put_name(r->text, REF_TEXT, &n, cs->key, cs->key_len);
-	else if (sym->shndx != 0 && sym->shndx < x->k->nsections)
-		puts_(r->text, REF_TEXT, &n, x->k->sections[sym->shndx].name);
-	else
-		puts_(r->text, REF_TEXT, &n, "?");
-	put_offset(r->text, REF_TEXT, &n, inner);
-}
-
-/* A place inside the function itself (the text, its key and offset, is
- * used when the line's local reference is another one). */
-static void local_ref(ctx *x, uint64_t off, ref *r)
-{
-	size_t n = 0;
-	r->local = 1;
-	r->local_offset = off;
-	r->ident = ID_LOCAL;
-	r->text[0] = '\0';
-	put_name(r->text, REF_TEXT, &n, x->out->key, x->out->key_len);
-	put_offset(r->text, REF_TEXT, &n, (int64_t)off);
-}
-
-/* A string literal at offset off of string section sec. */
-static void string_ref(ctx *x, size_t sec, uint64_t off, ref *r)
-{
-	const unsigned char *b = kelf_section_bytes(x->k, sec);
-	uint64_t size = x->k->sections[sec].size;
-	size_t n = 0;
-	if (!b || off >= size) {
-		r->ident = klp_hash_mix(ID_STRING, off);
-		snprintf(r->text, REF_TEXT, "%s", x->k->sections[sec].name);
-		n = strlen(r->text);
-		put_offset(r->text, REF_TEXT, &n, (int64_t)off);
-		return;
-	}
-	uint64_t start = off;
-	while (start > 0 && b[start - 1] != '\0' && off - start < 4096)
-		start--;
-	const unsigned char *nul = memchr(b + off, '\0', size - off);
-	uint64_t end = nul ? (uint64_t)(nul - b) : size;
-	r->ident = klp_hash_mix(klp_hash_mix(ID_STRING, klp_hash((const char *)b + start, end - start)), off - start);
-	puts_(r->text, REF_TEXT, &n, "\"");
-	for (uint64_t i = start; i < end && n < 48; i++) {
-		unsigned char ch = b[i];
-		char esc[8];
-		if (ch == '"' || ch == '\\')
-			snprintf(esc, sizeof esc, "\\%c", ch);
-		else if (ch == '\n')
-			snprintf(esc, sizeof esc, "\\n");
-		else if (ch == '\t')
-			snprintf(esc, sizeof esc, "\\t");
-		else if (ch < 0x20 || ch >= 0x7f)
-			snprintf(esc, sizeof esc, "\\x%02x", ch);
-		else
-			esc[0] = (char)ch, esc[1] = '\0';
-		puts_(r->text, REF_TEXT, &n, esc);
-	}
-	if (n >= 48 && end - start > 40)
-		puts_(r->text, REF_TEXT, &n, "...");
-	puts_(r->text, REF_TEXT, &n, "\"");
-	if (off != start)
-		put_offset(r->text, REF_TEXT, &n, (int64_t)(off - start));
-}
-
-static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r);
-
-/* What offset off of section sec is.  through: the instruction reads the
- * word there, so a relocation at it says what the reference means. */
-static void place_ref(ctx *x, size_t sec, int64_t off, int depth, int through, ref *r)
-{
-	kelf *k = x->k;
-	size_t n = 0;
-	if (sec == 0 || sec >= k->nsections) {
-		r->ident = klp_hash_mix(ID_NUMBER, (uint64_t)off);
-		snprintf(r->text, REF_TEXT, "0x%llx", (unsigned long long)off);
-		return;
-	}
-	const kelf_section *s = &k->sections[sec];
-	const kelf_reloc *word = depth == 0 && off >= 0 ? corr_reloc_at(k, sec, (uint64_t)off) : NULL;
-	if (through && word) {
-		ref inner = { 0 };
-		reloc_ref(x, word, 0, depth + 1, &inner);
-		/* A word holding a place in this function (a switch's jump table):
-		 * that place moves with the code, so it is not part of the identity. */
-		if (inner.local)
-			inner.ident = ID_INSIDE;
-		r->ident = klp_hash_mix(ID_WORD, inner.ident);
-		n = 0;
-		puts_(r->text, REF_TEXT, &n, "=");
-		puts_(r->text, REF_TEXT, &n, inner.text);
-		return;
-	}
-	if (sec == x->sec && off > (int64_t)x->start && (uint64_t)off < x->start + x->size) {
-		local_ref(x, (uint64_t)off - x->start, r);
-		return;
-	}
-	uint64_t base = k->etype == ET_REL ? 0 : s->addr;
-	if (off >= 0 && x->sd->section_start) {
-		int32_t cov = corr_covering(x->sd, sec, (uint64_t)off);
-		if (cov != CORR_NONE) {
-			symbol_ref(x, (uint32_t)cov, (int64_t)(base + (uint64_t)off - k->symbols[cov].value), r);
-			return;
-		}
-	}
-	if ((s->flags & SHF_STRINGS) && off >= 0) {
-		string_ref(x, sec, (uint64_t)off, r);
-		return;
-	}
-	if (word) {
-		place_ref(x, sec, off, depth, 1, r);
-		return;
-	}
-	/* No symbol: the section's name without digits and the offset. */
-	char plain[128];
-	size_t m = 0;
-	for (const char *p = s->name; *p && m < sizeof plain; p++)
-		if (*p < '0' || *p > '9')
-			plain[m++] = *p;
-	r->ident = klp_hash_mix(klp_hash_mix(ID_SECTION, klp_hash(plain, m)), (uint64_t)off);
-	put_name(r->text, REF_TEXT, &n, s->name, strlen(s->name));
-	put_offset(r->text, REF_TEXT, &n, off);
-}
-
-/* A target the decoder computed: a section offset of the function's section,
- * which in a linked image may lie in another section. */
-static void decoded_ref(ctx *x, int64_t off, int through, ref *r)
-{
-	kelf *k = x->k;
-	const kelf_section *s = &k->sections[x->sec];
-	if (k->etype != ET_REL && (off < 0 || (uint64_t)off >= s->size)) {
-		uint64_t addr = s->addr + (uint64_t)off;
-		for (size_t i = 1; i < k->nsections; i++) {
-			const kelf_section *t = &k->sections[i];
-			if ((t->flags & SHF_ALLOC) && t->size && addr >= t->addr && addr - t->addr < t->size) {
-				place_ref(x, i, (int64_t)(addr - t->addr), 0, through, r);
-				return;
-			}
-		}
-		r->ident = klp_hash_mix(ID_NUMBER, addr);
-		snprintf(r->text, REF_TEXT, "0x%llx", (unsigned long long)addr);
-		return;
-	}
-	place_ref(x, x->sec, off, 0, through, r);
-}
-
-/* Whether a relocation type takes the PC from the end of an x86 instruction
- * (1) or the start of an s390 one (2). */
-static int pc_relative(unsigned machine, uint32_t type)
-{
-	if (machine == EM_X86_64)
-		return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_GOTPCREL ||
-		       type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_PC16 ||
-		       type == R_X86_64_PC8 || type == R_X86_64_PC64 || type == R_X86_64_GOTPC32;
-	if (machine == EM_386)
-		return type == R_386_PC32 || type == R_386_PLT32 || type == R_386_PC16 || type == R_386_PC8;
-	if (machine == EM_S390)
-		return 2 * (type == R_390_PC32 || type == R_390_PLT32 || type == R_390_PC16 || type == R_390_PC16DBL ||
-			    type == R_390_PLT16DBL || type == R_390_PC32DBL || type == R_390_PLT32DBL ||
-			    type == R_390_GOTPCDBL || type == R_390_PC64 || type == R_390_PLT64 || type == R_390_GOTENT);
-	return 0;
-}
-
-/* What a relocation points at; adjust is added to its addend (the PC fix-up). */
-static void reloc_ref(ctx *x, const kelf_reloc *rel, int64_t adjust, int depth, ref *r)
-{
-	kelf *k = x->k;
-	const kelf_symbol *t = &k->symbols[rel->sym];
-	int64_t inner;
-	if (x->addends_unknown && depth == 0)
-		inner = 0;
-	else if (__builtin_add_overflow(rel->addend, adjust, &inner)) {
-		r->ident = klp_hash_mix(ID_NUMBER, (uint64_t)rel->addend);
-		snprintf(r->text, REF_TEXT, "?");
-		return;
-	}
-	int in_section = t->shndx != 0 && t->shndx < k->nsections;
-	if (t->type == STT_SECTION) {
-		if (in_section)
-			place_ref(x, t->shndx, inner, depth, 0, r);
-		else
-			symbol_ref(x, rel->sym, inner, r);
-		return;
-	}
-	if (in_section) {
-		uint64_t base = k->etype == ET_REL ? 0 : k->sections[t->shndx].addr;
-		int64_t pos = (int64_t)(t->value - base + (uint64_t)inner);
-		if (t->shndx == x->sec && pos > (int64_t)x->start && (uint64_t)pos < x->start + x->size) {
-			local_ref(x, (uint64_t)pos - x->start, r);
-			return;
-		}
-		if ((k->sections[t->shndx].flags & SHF_STRINGS) && pos >= 0) {
-			string_ref(x, t->shndx, (uint64_t)pos, r);
-			return;
-		}
-	}
-	symbol_ref(x, rel->sym, inner, r);
-}
-
-/* How a relocation type decorates its target: AArch64 :lo12:, ppc @ha/@l. */
-static void decorate(unsigned machine, uint32_t type, ref *r)
-{
-	char buf[REF_TEXT];
-	size_t n = 0;
-	if (r->local)
-		return;
-	if (machine == EM_AARCH64 && (type == R_AARCH64_ADD_ABS_LO12_NC || type == R_AARCH64_LDST8_ABS_LO12_NC ||
-				      type == R_AARCH64_LDST16_ABS_LO12_NC || type == R_AARCH64_LDST32_ABS_LO12_NC ||
-				      type == R_AARCH64_LDST64_ABS_LO12_NC || type == R_AARCH64_LDST128_ABS_LO12_NC)) {
-		puts_(buf, sizeof buf, &n, ":lo12:");
-		puts_(buf, sizeof buf, &n, r->text);
-		memcpy(r->text, buf, n + 1);
-	} else if (machine == EM_PPC64 || machine == EM_PPC) {
-		const char *suffix = type == R_PPC64_TOC16_HA || type == R_PPC_ADDR16_HA ? "@ha"
-				     : type == R_PPC64_TOC16_LO || type == R_PPC64_TOC16_LO_DS || type == R_PPC_ADDR16_LO
-					     ? "@l"
-					     : NULL;
-		if (suffix) {
-			n = strlen(r->text);
-			puts_(r->text, REF_TEXT, &n, suffix);
-		}
-	}
-}
 
 /* ------------------------------------------------------------------ lines */
 
@@ -453,14 +114,14 @@ static int on_insn(void *ud, const klp_insn *in)
 		if (rel->sym == 0)
 			continue; /* an annotation (ppc64 R_PPC64_ENTRY, *_NONE): no target */
 		int o = operand_of(x, in, at, bound);
-		int pc = pc_relative(k->machine, rel->type);
+		int pc = lr_pc_relative(k->machine, rel->type);
 		int64_t adjust = pc == 1 ? (int64_t)(in->size - at) : pc == 2 ? -(int64_t)at : 0;
 		if (nrefs < MAX_REFS) {
 			ref *r = &refs[nrefs++];
 			memset(r, 0, sizeof *r);
 			r->op = o;
-			reloc_ref(x, rel, adjust, 0, r);
-			decorate(k->machine, rel->type, r);
+			lr_reloc(x, rel, adjust, 0, r);
+			lr_decorate(k->machine, rel->type, r);
 		}
 		if (o >= 0)
 			bound[o] = 1;
@@ -478,24 +139,24 @@ static int on_insn(void *ud, const klp_insn *in)
 		memset(r, 0, sizeof *r);
 		r->op = (int)o;
 		if (op->kind == KLP_OP_TARGET) {
-			decoded_ref(x, op->value, op->mem, r);
+			lr_decoded(x, op->value, op->mem, r);
 		} else if (op->kind == KLP_OP_PAGE) {
 			while (x->paired_next < x->npaired && x->paired[x->paired_next].offset < in->offset)
 				x->paired_next++;
 			int known = x->paired_next < x->npaired && x->paired[x->paired_next].offset == in->offset;
 			/* adrp names the target its :lo12: half completes, as with a relocation. */
-			decoded_ref(x, known ? x->paired[x->paired_next].target : op->value, 0, r);
+			lr_decoded(x, known ? x->paired[x->paired_next].target : op->value, 0, r);
 			if (x->npages < PAGES)
 				x->pages[x->npages++] = (page){ op->value, x->out->nlines, op->reg };
 		} else if (op->kind == KLP_OP_ABS && k->etype != ET_REL) {
-			decoded_ref(x, (int64_t)((uint64_t)op->value - k->sections[x->sec].addr), 1, r);
+			lr_decoded(x, (int64_t)((uint64_t)op->value - k->sections[x->sec].addr), 1, r);
 		} else if ((op->kind == KLP_OP_IMM || op->kind == KLP_OP_DISP) && take_page(x, op->reg, op->value, &target)) {
-			decoded_ref(x, target, 0, r);
+			lr_decoded(x, target, 0, r);
 			if (!r->local) {
 				char buf[REF_TEXT];
 				size_t n = 0;
-				puts_(buf, sizeof buf, &n, ":lo12:");
-				puts_(buf, sizeof buf, &n, r->text);
+				lr_puts(buf, sizeof buf, &n, ":lo12:");
+				lr_puts(buf, sizeof buf, &n, r->text);
 				memcpy(r->text, buf, n + 1);
 			}
 		} else {
@@ -541,22 +202,22 @@ static int on_insn(void *ud, const klp_insn *in)
 				continue; /* overlaps the one before: appended instead */
 			upto = op->text_start;
 		}
-		put(disp, sizeof disp, &dn, text + at, upto - at);
-		put(shape, sizeof shape, &sn, text + at, upto - at);
+		lr_put(disp, sizeof disp, &dn, text + at, upto - at);
+		lr_put(shape, sizeof shape, &sn, text + at, upto - at);
 		if (!op)
 			break;
 		ref *r = &refs[order[p]];
 		placed[order[p]] = 1;
 		const char *lead = op->text_how == KLP_TEXT_PLUS ? " + " : op->text_how == KLP_TEXT_COMMA ? ", " : "";
-		puts_(disp, sizeof disp, &dn, lead);
-		puts_(shape, sizeof shape, &sn, lead);
+		lr_puts(disp, sizeof disp, &dn, lead);
+		lr_puts(shape, sizeof shape, &sn, lead);
 		if (r->local && !local_seen) {
 			char mark = KLP_LOCAL_MARK;
-			put(disp, sizeof disp, &dn, &mark, 1);
+			lr_put(disp, sizeof disp, &dn, &mark, 1);
 		} else {
-			puts_(disp, sizeof disp, &dn, r->text);
+			lr_puts(disp, sizeof disp, &dn, r->text);
 		}
-		put(shape, sizeof shape, &sn, "\002", 1);
+		lr_put(shape, sizeof shape, &sn, "\002", 1);
 		if (r->local)
 			local_seen = 1;
 		at = (size_t)op->text_start + op->text_len;
@@ -564,15 +225,15 @@ static int on_insn(void *ud, const klp_insn *in)
 	for (size_t i = 0; i < nrefs; i++) {
 		ref *r = &refs[i];
 		if (!placed[i]) {
-			puts_(disp, sizeof disp, &dn, " <");
+			lr_puts(disp, sizeof disp, &dn, " <");
 			if (r->local && !local_seen) {
 				char mark = KLP_LOCAL_MARK;
-				put(disp, sizeof disp, &dn, &mark, 1);
+				lr_put(disp, sizeof disp, &dn, &mark, 1);
 			} else {
-				puts_(disp, sizeof disp, &dn, r->text);
+				lr_puts(disp, sizeof disp, &dn, r->text);
 			}
-			puts_(disp, sizeof disp, &dn, ">");
-			puts_(shape, sizeof shape, &sn, " <\002>");
+			lr_puts(disp, sizeof disp, &dn, ">");
+			lr_puts(shape, sizeof shape, &sn, " <\002>");
 			if (r->local)
 				local_seen = 1;
 		}
@@ -752,10 +413,10 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 	char name[400], secname[400];
 	size_t n = 0;
 	name[0] = secname[0] = '\0';
-	put_name(name, sizeof name, &n, s->name, s->name_len);
+	lr_put_name(name, sizeof name, &n, s->name, s->name_len);
 	n = 0;
 	if (s->shndx < k->nsections)
-		put_name(secname, sizeof secname, &n, k->sections[s->shndx].name, strlen(k->sections[s->shndx].name));
+		lr_put_name(secname, sizeof secname, &n, k->sections[s->shndx].name, strlen(k->sections[s->shndx].name));
 	if (s->shndx == 0 || s->shndx >= k->nsections) {
 		snprintf(err, errlen, "%s is not defined in a section", name);
 		return -1;
@@ -787,7 +448,7 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 	}
 	const kelf_section *sec = &k->sections[shndx];
 	n = 0;
-	put_name(secname, sizeof secname, &n, sec->name, strlen(sec->name));
+	lr_put_name(secname, sizeof secname, &n, sec->name, strlen(sec->name));
 	if (start > sec->size || s->size > sec->size - start) {
 		snprintf(err, errlen, "the bytes of %s (%llu at 0x%llx) are outside its section %s", name,
 			 (unsigned long long)s->size, (unsigned long long)s->value, secname);
