@@ -253,11 +253,12 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 	uint8_t *why_a = calloc(na + 1, 1);
 	int32_t *unit_a = calloc(na + 1, sizeof *unit_a), *unit_b = calloc(nb + 1, sizeof *unit_b);
 	uint32_t *label_of_unit = NULL;
+	int rc = -1;
 	out->labels[0] = calloc(na + 1, sizeof *out->labels[0]);
 	out->labels[1] = calloc(nb + 1, sizeof *out->labels[1]);
 	if (!map_a || !map_b || !why_a || !unit_a || !unit_b || !out->labels[0] || !out->labels[1] ||
 	    edit_script(a, b, &s, &out->truncated) != 0)
-		goto nomem;
+		goto out;
 	for (size_t i = 0; i < na; i++)
 		map_a[i] = -1;
 	for (size_t j = 0; j < nb; j++)
@@ -276,10 +277,10 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 					unit_a[i] = unit_b[j] = (int32_t)out->nrows;
 					if (locals_agree(a, b, (size_t)i, (size_t)j, map_a)) {
 						if (add_row(out, &cap, ' ', i, j, -1, KLP_WHY_SAME) != 0)
-							goto nomem;
+							goto out;
 					} else if (add_row(out, &cap, '-', i, -1, j, KLP_WHY_TARGET) != 0 ||
 						   add_row(out, &cap, '+', -1, j, i, KLP_WHY_TARGET) != 0) {
-						goto nomem;
+						goto out;
 					}
 				}
 				t++;
@@ -305,17 +306,17 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 				if (i < k.i1 && map_a[i] < 0) {
 					unit_a[i] = (int32_t)out->nrows;
 					if (add_row(out, &cap, '-', i++, -1, -1, KLP_WHY_REMOVED) != 0)
-						goto nomem;
+						goto out;
 				} else if (j < k.j1 && map_b[j] < 0) {
 					unit_b[j] = (int32_t)out->nrows;
 					if (add_row(out, &cap, '+', -1, j++, -1, KLP_WHY_ADDED) != 0)
-						goto nomem;
+						goto out;
 				} else if (i < k.i1 && j < k.j1) {
 					/* Both paired, hence with each other: pairs never cross. */
 					unit_a[i] = unit_b[j] = (int32_t)out->nrows;
 					if (add_row(out, &cap, '-', i, -1, j, why_a[i]) != 0 ||
 					    add_row(out, &cap, '+', -1, j, i, why_a[i]) != 0)
-						goto nomem;
+						goto out;
 					i++, j++;
 				} else {
 					break; /* a paired line whose partner is not in the block: cannot happen */
@@ -326,7 +327,7 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 	/* Labels: units a local reference reaches, numbered in row order. */
 	label_of_unit = calloc(out->nrows + 1, sizeof *label_of_unit);
 	if (!label_of_unit)
-		goto nomem;
+		goto out;
 	for (int side = 0; side < 2; side++) {
 		const klp_listing *l = side ? b : a;
 		const int32_t *unit = side ? unit_b : unit_a;
@@ -346,6 +347,8 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 		klp_diff_row *row = &out->rows[r];
 		row->label = row->line[0] >= 0 ? out->labels[0][row->line[0]] : out->labels[1][row->line[1]];
 	}
+	rc = 0;
+out:
 	free(label_of_unit);
 	free(s.v);
 	free(map_a);
@@ -353,17 +356,9 @@ int klp_diff_listings(const klp_listing *a, const klp_listing *b, klp_diff *out)
 	free(why_a);
 	free(unit_a);
 	free(unit_b);
-	return 0;
-nomem:
-	free(label_of_unit);
-	free(s.v);
-	free(map_a);
-	free(map_b);
-	free(why_a);
-	free(unit_a);
-	free(unit_b);
-	klp_diff_free(out);
-	return -1;
+	if (rc != 0)
+		klp_diff_free(out);
+	return rc;
 }
 
 size_t klp_diff_line_text(const klp_diff *d, int side, const klp_listing *l, size_t i, char *buf, size_t cap)
