@@ -46,16 +46,18 @@ typedef struct ref {
  * function i's are refs[start[i] - 1 ..][0 .. count[i]), start 0 for one
  * not decoded yet. */
 struct corr_decoded_refs {
+	klp_decoder *d;      /* NULL: the machine has none */
+	uint32_t *functions; /* per section, the functions it holds */
 	uint32_t *start, *count;
 	ref *refs;
 	size_t n, cap;
 };
 
-/* What a use pass reads a side with: its decoder (NULL when the machine
- * has none), the decoded references so far and, per section, how many
- * functions it holds and how many of its statics are still open (a call
- * the assembler resolved stays in its section: a section without open
- * statics need not be decoded). */
+/* What one run of the use pass reads a side with: the decoder and the
+ * functions per section (both from the correlator's cache), and per section
+ * how many of its statics are still open and could pair (a call the
+ * assembler resolved stays in its section: a section without them need not
+ * be decoded), with where they start. */
 typedef struct reader {
 	klp_decoder *d;
 	corr_decoded_refs *cache;
@@ -324,6 +326,30 @@ static void drop_disputed(vote *v, size_t n, int by_patched_side)
 
 enum { MAX_USES = 256 };
 
+/* Makes the decoded-reference cache of a side, once per correlator: its
+ * decoder (none: relocations only, as without decoding) and how many
+ * functions each section holds.  -1 when out of memory. */
+static int decoded_init(corr *c, int side)
+{
+	kelf *k = c->side[side].k;
+	corr_decoded_refs *dc = calloc(1, sizeof *dc);
+	if (!dc)
+		return -1;
+	c->decoded[side] = dc; /* corr_free_uses frees what follows, whatever fails */
+	size_t n = k->nsymbols ? k->nsymbols : 1;
+	dc->start = calloc(n, sizeof *dc->start);
+	dc->count = calloc(n, sizeof *dc->count);
+	dc->functions = calloc(k->nsections + 1, sizeof *dc->functions);
+	if (!dc->start || !dc->count || !dc->functions)
+		return -1;
+	for (uint32_t i = 1; i < k->nsymbols; i++)
+		if (k->symbols[i].type == STT_FUNC && k->symbols[i].shndx < k->nsections)
+			dc->functions[k->symbols[i].shndx]++;
+	char err[256];
+	dc->d = klp_decoder_new(k, err, sizeof err);
+	return 0;
+}
+
 /* A key hash looked up among the open statics of one side. */
 typedef struct key_probe {
 	const corr *c;
@@ -350,11 +376,11 @@ static int reader_init(corr *c, int side, reader *rd)
 	rd->cache = NULL;
 	rd->starts = NULL;
 	rd->nstarts = 0;
-	rd->functions = calloc(k->nsections + 1, sizeof *rd->functions);
+	rd->functions = NULL;
 	rd->open = calloc(k->nsections + 1, sizeof *rd->open);
 	size_t nopen;
 	const uint32_t *open = corr_open_symbols(c, side, &nopen);
-	if (!rd->functions || !rd->open || !open)
+	if (!rd->open || !open)
 		return -1;
 	size_t nother;
 	const uint32_t *other = corr_open_symbols(c, !side, &nother);
@@ -388,30 +414,11 @@ static int reader_init(corr *c, int side, reader *rd)
 	if (rd->nstarts == 0)
 		return 0;
 	qsort(rd->starts, rd->nstarts, sizeof *rd->starts, by_place);
-	char err[256];
-	rd->d = klp_decoder_new(k, err, sizeof err); /* none: relocations only, as before */
-	if (!rd->d)
-		return 0;
-	if (!c->decoded[side]) {
-		corr_decoded_refs *dc = calloc(1, sizeof *dc);
-		if (dc) {
-			dc->start = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *dc->start);
-			dc->count = calloc(k->nsymbols ? k->nsymbols : 1, sizeof *dc->count);
-		}
-		if (!dc || !dc->start || !dc->count) {
-			if (dc) {
-				free(dc->start);
-				free(dc->count);
-			}
-			free(dc);
-			return -1;
-		}
-		c->decoded[side] = dc;
-	}
+	if (!c->decoded[side] && decoded_init(c, side) != 0)
+		return -1;
 	rd->cache = c->decoded[side];
-	for (uint32_t i = 1; i < k->nsymbols; i++)
-		if (k->symbols[i].type == STT_FUNC && k->symbols[i].shndx < k->nsections)
-			rd->functions[k->symbols[i].shndx]++;
+	rd->d = rd->cache->d;
+	rd->functions = rd->cache->functions;
 	return 0;
 }
 
@@ -421,6 +428,8 @@ void corr_free_uses(corr *c)
 		corr_decoded_refs *dc = c->decoded[s];
 		if (!dc)
 			continue;
+		klp_decoder_free(dc->d);
+		free(dc->functions);
 		free(dc->start);
 		free(dc->count);
 		free(dc->refs);
@@ -431,8 +440,6 @@ void corr_free_uses(corr *c)
 
 static void reader_free(reader *rd)
 {
-	klp_decoder_free(rd->d);
-	free(rd->functions);
 	free(rd->open);
 	free(rd->starts);
 }
