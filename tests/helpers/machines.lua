@@ -25,32 +25,39 @@ function M.get(name)
   error("no machine " .. name, 2)
 end
 
+-- The binutils of machine m: "" for the host's, else the cross prefix.
+local function prefix(m)
+  return m.cc:match("^(.*)gcc$") or ""
+end
+
+-- Compiles source src of a case's side for machine m with flags, from its
+-- own directory (so that its FILE symbol is its name); returns the object.
+local function compile(case, side, m, src, flags)
+  local dir = ("tests/machines/%s/%s"):format(case, side)
+  local outdir = ("build/machines/%s/%s"):format(m.name, case)
+  local tag = flags:gsub("[^%w]", "")
+  local out = ("%s/%s-%s%s.o"):format(outdir, side, src, tag ~= "" and ("-" .. tag) or "")
+  return B.build(outdir, out, { dir .. "/" .. src },
+    ("cd %s && %s -O2 %s %s -fno-asynchronous-unwind-tables -c %s -o %s/$OUT"):format(cli.quote(dir), m.cc,
+      m.flags, flags, src, cli.quote(B.ROOT)))
+end
+
 --- Builds one side of a case for machine m with extra flags (default
---- -ffunction-sections); returns the object's path.
+--- -ffunction-sections): its sources compiled and linked with ld -r; returns
+--- the object's path.
 function M.side(case, side, m, flags)
   flags = flags or "-ffunction-sections"
   local dir = ("tests/machines/%s/%s"):format(case, side)
-  local sources = {}
+  local objs = {}
   for name in io.popen("ls " .. cli.quote(dir)):lines() do
-    if name:match("%.c$") then sources[#sources + 1] = name end
+    if name:match("%.c$") then objs[#objs + 1] = compile(case, side, m, name, flags) end
   end
-  assert(#sources > 0, "no C sources in " .. dir)
+  assert(#objs > 0, "no C sources in " .. dir)
   local tag = flags:gsub("[^%w]", "")
   local out = ("build/machines/%s/%s/%s%s.o"):format(m.name, case, side, tag ~= "" and ("-" .. tag) or "")
-  local paths = {}
-  for i, s in ipairs(sources) do paths[i] = dir .. "/" .. s end
-  local objs = {}
-  for i, s in ipairs(sources) do objs[i] = ("%s/%s/%s"):format(B.ROOT, out:match("^(.*)/"), side .. "-" .. s .. ".o") end
-  local cmds = {}
-  for i, s in ipairs(sources) do
-    cmds[i] = ("(cd %s && %s -O2 %s %s -fno-asynchronous-unwind-tables -c %s -o %s)"):format(
-      cli.quote(dir), m.cc, m.flags, flags, s, cli.quote(objs[i]))
-  end
   local link = #objs == 1 and ("cp %s $OUT"):format(cli.quote(objs[1]))
-    or ("ld -r -o $OUT %s"):format(table.concat(objs, " "))
-  if #objs > 1 and m.name ~= "x86_64" then link = link:gsub("^ld ", m.cc:gsub("gcc$", "ld") .. " ") end
-  return B.build(out:match("^(.*)/"), out, paths, "mkdir -p " .. cli.quote(out:match("^(.*)/")) .. " && "
-    .. table.concat(cmds, " && ") .. " && " .. link)
+    or ("%sld -r -o $OUT %s"):format(prefix(m), table.concat(objs, " "))
+  return B.build(out:match("^(.*)/"), out, objs, link)
 end
 
 --- A relocatable object of a case's side linked from its objects in the
@@ -59,20 +66,14 @@ end
 --- .text per source).
 function M.linked_without_files(case, side, m, order, flags)
   flags = flags or ""
-  local dir = ("tests/machines/%s/%s"):format(case, side)
+  local objs = {}
+  for i, src in ipairs(order) do objs[i] = compile(case, side, m, src, flags) end
   local outdir = ("build/machines/%s/%s"):format(m.name, case)
-  local objs, paths = {}, {}
-  for i, src in ipairs(order) do
-    paths[i] = dir .. "/" .. src
-    objs[i] = B.build(outdir, ("%s/%s-%s.o"):format(outdir, side, src), { paths[i] },
-      ("cd %s && %s -O2 %s %s -fno-asynchronous-unwind-tables -c %s -o %s/$OUT"):format(cli.quote(dir), m.cc,
-        m.flags, flags, src, cli.quote(B.ROOT)))
-  end
-  local prefix = m.cc:match("^(.*)gcc$") or ""
   local out = ("%s/%s-%s-nofile.o"):format(outdir, side, table.concat(order, "-"):gsub("%.c", ""))
+  local p = prefix(m)
   return B.build(outdir, out, objs, ("%sld -r -o $OUT.linked %s && %sobjcopy $(%sreadelf -sW $OUT.linked | "
     .. "awk '$4 == \"FILE\" && $8 != \"\" { printf \" --strip-symbol=%%s\", $8 }') $OUT.linked $OUT && rm $OUT.linked")
-    :format(prefix, table.concat(objs, " "), prefix, prefix))
+    :format(p, table.concat(objs, " "), p, p))
 end
 
 --- The orig and patched objects of a case for machine m.
