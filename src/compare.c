@@ -12,6 +12,7 @@
  * differ. */
 #include "compare.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,9 @@ static int loads_line_register(const klp_insn *insn, const char *const *regs, si
 	return 1;
 }
 
+/* High halves awaiting their low half (adrp pages, ppc64 addis), per function. */
+#define PENDING_PAGES 4
+
 /* The code and line digests of one function being built. */
 typedef struct coder {
 	corr *c;
@@ -79,6 +83,15 @@ typedef struct coder {
 	uint64_t code, line;
 	uint64_t pending;           /* line-load immediates since the last call, hashed */
 	int npending;
+	int by_address;             /* the side is read by address (digest.h) */
+	uint64_t sec_addr;          /* the section's address */
+	uint64_t toc;               /* ppc64: the TOC pointer's value (corr_side.toc) */
+	struct {
+		uint64_t page;
+		uint16_t reg;
+		uint8_t used;       /* some low half completed it */
+	} pages[PENDING_PAGES];     /* high halves whose register holds them still, oldest first */
+	int npages;
 } coder;
 
 /* The symbol of the function's section covering offset to, or CORR_NONE;
@@ -89,6 +102,10 @@ static int32_t covering(coder *w, uint64_t to)
 	corr_side *sd = &w->c->side[w->side];
 	if (!sd->section_start && corr_index_sections(sd) != 0)
 		return CORR_NONE; /* out of memory: the target counts by its place, conservatively */
+	if (w->by_address) {
+		size_t sec = corr_section_at(sd, w->sec_addr + to);
+		return sec ? corr_covering(sd, sec, w->sec_addr + to - w->k->sections[sec].addr) : CORR_NONE;
+	}
 	return corr_covering(sd, w->sec, to);
 }
 
@@ -110,6 +127,138 @@ static const corr_sym *callee(coder *w, const klp_insn *insn, const kelf_reloc *
 	return NULL;
 }
 
+/* What section offset to of the function's section is, no relocation
+ * saying it: a place in the function itself, else what it holds. */
+static uint64_t place_identity(coder *w, uint64_t to)
+{
+	if (to >= w->start && to - w->start < w->size)
+		return klp_hash_mix(0x6c6f63u, to - w->start);
+	if (w->by_address)
+		return corr_address_identity(w->c, w->side, w->sec_addr + to);
+	int32_t t = covering(w, to);
+	if (t != CORR_NONE)
+		return klp_hash_mix(w->c->side[w->side].syms[t].key_hash,
+				    to - kelf_symbol_offset(w->k, &w->k->symbols[t]));
+	return klp_hash_mix(0x6e6f6eu, to);
+}
+
+/* The hash of an instruction's text without its numbers (0x1c, #-8, 907,
+ * with the sign, '#' or comma before each; register names keep their digits):
+ * what is left of an instruction whose address fields are cleared,
+ * registers and all. */
+static uint64_t text_without_numbers(const char *text)
+{
+	char out[KLP_INSN_TEXT];
+	size_t n = 0;
+	for (size_t i = 0; text[i] && n < sizeof out;) {
+		if (isdigit((unsigned char)text[i]) && (i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_'))) {
+			while (n > 0 && strchr(" +-#,", out[n - 1]))
+				n--;
+			if (text[i] == '0' && text[i + 1] == 'x')
+				i += 2;
+			while (isxdigit((unsigned char)text[i]))
+				i++;
+			continue;
+		}
+		out[n++] = text[i++];
+	}
+	return klp_hash(out, n);
+}
+
+/* Clears the bytes of op's field in bytes (n of the instruction's). */
+static void clear_field(const klp_operand *op, unsigned char *bytes, size_t n)
+{
+	if (op->field_offset < n)
+		memset(bytes + op->field_offset, 0,
+		       n - op->field_offset < op->field_size ? n - op->field_offset : op->field_size);
+}
+
+/* Drops page i; one no low half completed counts by what it holds. */
+static void flush_page(coder *w, int i)
+{
+	if (!w->pages[i].used) {
+		uint64_t id = klp_hash_mix(0x70676eu, corr_address_identity(w->c, w->side, w->pages[i].page));
+		w->code = klp_hash_mix(w->code, id);
+		w->line = klp_hash_mix(w->line, id);
+	}
+	memmove(&w->pages[i], &w->pages[i + 1], (size_t)(w->npages - i - 1) * sizeof w->pages[0]);
+	w->npages--;
+}
+
+/* In a side read by address: the address a non-branch operand holds, the
+ * :lo12: half of a pending adrp page on its register or a number that lies
+ * in the image; false for any other value. */
+static int operand_address(coder *w, const klp_operand *op, uint64_t *addr)
+{
+	if (op->kind != KLP_OP_IMM && op->kind != KLP_OP_DISP && op->kind != KLP_OP_ABS)
+		return 0;
+	/* A page stays while its register holds it (adrp x1; add x20, x1, #lo;
+	 * ldr x0, [x1, #lo]); add x1, x1, #lo leaves the whole address there,
+	 * a load into x1 what it points at. */
+	for (int i = w->npages; op->reg && op->kind != KLP_OP_ABS && i-- > 0;)
+		if (w->pages[i].reg == op->reg) {
+			*addr = w->pages[i].page + (uint64_t)op->value;
+			w->pages[i].used = 1;
+			if (op->dest == op->reg && op->kind == KLP_OP_IMM)
+				w->pages[i].page = *addr;
+			else if (op->dest == op->reg)
+				flush_page(w, i);
+			return 1;
+		}
+	*addr = (uint64_t)op->value;
+	return corr_section_at(&w->c->side[w->side], *addr) != 0;
+}
+
+/* A high half (AArch64 adrp's page, ppc64 addis from the TOC pointer)
+ * written to register reg, awaiting its low half; its register is mixed
+ * into *h. */
+static void push_page(coder *w, uint64_t page, uint16_t reg, uint64_t *h)
+{
+	for (int p = 0; p < w->npages; p++)
+		if (w->pages[p].reg == reg)
+			flush_page(w, p--);
+	if (w->npages == PENDING_PAGES)
+		flush_page(w, 0);
+	w->pages[w->npages].page = page;
+	w->pages[w->npages].used = 0;
+	w->pages[w->npages++].reg = reg;
+	*h = klp_hash_mix(*h, klp_hash_mix(0x70676eu, reg));
+}
+
+/* The operands of an instruction no relocation describes: each reference
+ * counts by what it reaches (in a side read by address, also immediates and
+ * displacements holding an address in the image), its field cleared in
+ * bytes; mixed into *h.  Returns whether a field was cleared. */
+static int references(coder *w, const klp_insn *insn, unsigned char *bytes, size_t n, uint64_t *h)
+{
+	int cleared = 0;
+	for (uint8_t i = 0; i < insn->noperands; i++) {
+		const klp_operand *op = &insn->operands[i];
+		uint64_t addr;
+		if (op->field_size == 0)
+			continue;
+		if (op->kind == KLP_OP_TARGET) {
+			*h = klp_hash_mix(*h, op->value < 0 && !w->by_address ? klp_hash_mix(0x6e6f6eu, (uint64_t)op->value)
+									  : place_identity(w, (uint64_t)op->value));
+		} else if (op->kind == KLP_OP_PAGE && w->by_address) {
+			push_page(w, w->sec_addr + (uint64_t)op->value, op->reg, h);
+		} else if (op->toc == 2 && w->by_address && w->toc) {
+			push_page(w, w->toc + ((uint64_t)op->value << 16), op->reg, h);
+		} else if (op->toc == 3 && w->by_address) {
+			*h = klp_hash_mix(*h, 0x746f63u); /* r2 gets the TOC pointer, wherever it is */
+		} else if (op->toc == 1 && w->by_address && w->toc) {
+			*h = klp_hash_mix(*h, place_identity(w, w->toc + (uint64_t)op->value - w->sec_addr));
+		} else if (w->by_address && operand_address(w, op, &addr)) {
+			*h = klp_hash_mix(*h, place_identity(w, addr - w->sec_addr));
+		} else {
+			continue;
+		}
+		clear_field(op, bytes, n);
+		cleared = 1;
+	}
+	return cleared;
+}
+
 /* Adds one instruction to the digests. */
 static int add_insn(void *ud, const klp_insn *insn)
 {
@@ -124,29 +273,10 @@ static int add_insn(void *ud, const klp_insn *insn)
 	size_t n = insn->size < sizeof bytes ? insn->size : sizeof bytes;
 	memcpy(bytes, insn->bytes, n);
 	uint64_t h = klp_hash_mix(insn->kind, insn->size);
-	if (first == last) {
-		/* No relocation: a PC-relative target counts by what it reaches. */
-		for (uint8_t i = 0; i < insn->noperands; i++) {
-			const klp_operand *op = &insn->operands[i];
-			if (op->kind != KLP_OP_TARGET || op->field_size == 0)
-				continue;
-			if (op->field_offset < n)
-				memset(bytes + op->field_offset, 0,
-				       n - op->field_offset < op->field_size ? n - op->field_offset : op->field_size);
-			uint64_t to = (uint64_t)op->value, id;
-			int32_t t = op->value < 0 ? CORR_NONE : covering(w, to);
-			if (op->value >= 0 && to >= w->start && to < w->start + w->size)
-				id = klp_hash_mix(0x6c6f63u, to - w->start); /* inside the function itself */
-			else if (t != CORR_NONE)
-				id = klp_hash_mix(w->c->side[w->side].syms[t].key_hash,
-						  to - kelf_symbol_offset(w->k, &w->k->symbols[t]));
-			else
-				id = klp_hash_mix(0x6e6f6eu, (uint64_t)op->value);
-			h = klp_hash_mix(h, id);
-		}
-		/* A masked whole word (fixed-width ISAs) keeps its mnemonic. */
-		h = klp_hash_mix(h, klp_hash(insn->text, insn->mnemonic_len));
-	}
+	/* No relocation: references count by what they reach; a cleared
+	 * whole word (fixed-width ISAs) keeps its registers through the text. */
+	if (first == last && references(w, insn, bytes, n, &h))
+		h = klp_hash_mix(h, text_without_numbers(insn->text));
 	for (const kelf_reloc *r = first; r < last; r++) {
 		/* In a linked image the field holds an address: cleared, as in the byte digest. */
 		if (w->k->etype != ET_REL)
@@ -181,9 +311,7 @@ static int add_insn(void *ud, const klp_insn *insn)
 	return 0;
 }
 
-/* The code and line digests of function i of a side; 0 when it cannot be
- * decoded (then only its bytes say anything). */
-static int code_digests(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t *code, uint64_t *line)
+int corr_code_digest(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t *code, uint64_t *line)
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
@@ -192,9 +320,13 @@ static int code_digests(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t 
 		return 0;
 	size_t first = kelf_first_reloc(k, s->shndx, at);
 	coder w = { c, side, k, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
-		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0 };
+		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0,
+		    c->side[side].read_by_address, k->etype == ET_REL ? 0 : k->sections[s->shndx].addr, c->side[side].toc,
+		    { { 0, 0, 0 } }, 0 };
 	if (klp_decode(d, s->shndx, at, s->size, KLP_DECODE_NO_PLACES, add_insn, &w) != 0)
 		return 0;
+	while (w.npages)
+		flush_page(&w, 0);
 	if (w.npending)
 		w.line = klp_hash_mix(w.line, w.pending);
 	*code = w.code;
@@ -211,7 +343,7 @@ typedef struct memo {
 static int memo_get(corr *c, memo *m, int side, uint32_t i, klp_decoder *d, uint64_t *code, uint64_t *line)
 {
 	if (m[side].state[i] == 0)
-		m[side].state[i] = code_digests(c, side, i, d, &m[side].code[i], &m[side].line[i]) ? 1 : 2;
+		m[side].state[i] = corr_code_digest(c, side, i, d, &m[side].code[i], &m[side].line[i]) ? 1 : 2;
 	*code = m[side].code[i];
 	*line = m[side].line[i];
 	return m[side].state[i] == 1;

@@ -9,6 +9,7 @@
 #define KLP_COMPARE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "corr.h"
 
@@ -18,5 +19,11 @@
  * lacks RISC-V and LoongArch), nothing is decided and why says so; else why
  * is "".  Returns 0, or -1 when out of memory. */
 int corr_compare_code(corr *c, char *why, size_t whylen);
+
+struct klp_decoder;
+
+/* The code and line digests of function i of a side, decoded with d (a
+ * decoder of that side): 0 when it cannot be decoded. */
+int corr_code_digest(corr *c, int side, uint32_t i, struct klp_decoder *d, uint64_t *code, uint64_t *line);
 
 #endif

@@ -61,6 +61,7 @@ void corr_free(corr *c)
 		free(c->side[s].names);
 		free(c->side[s].by_section);
 		free(c->side[s].section_start);
+		free(c->side[s].by_address);
 	}
 	free(c->map_tu);
 	free(c->map_file);

@@ -62,6 +62,10 @@ typedef struct corr_side {
 	struct klp_index *names; /* every symbol by name (sympos.h), built on demand */
 	uint32_t *by_section; /* named symbols sorted by (section, value), for targets */
 	size_t *section_start;/* by_section range of each section */
+	uint32_t *by_address; /* a linked image's loaded sections sorted by address (corr_section_at) */
+	size_t naddressed;
+	uint64_t toc;         /* ppc64 linked image: the TOC pointer (r2) its code uses, or 0 */
+	int read_by_address;  /* a linked image without relocations: references are read by address (digest.c) */
 	uint32_t *open;      /* unpaired eligible symbols (corr_open_symbols) */
 	size_t nopen;
 	int open_stale;      /* exclusions changed: rebuild the list */

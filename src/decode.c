@@ -342,6 +342,13 @@ static void x86_operands(const klp_decoder *d, size_t sec, const cs_insn *in, kl
 	}
 }
 
+/* The register an add or a load writes (its first operand, is_reg), 0 for
+ * a store, which writes none. */
+static uint16_t written(const cs_insn *in, int is_reg, unsigned reg)
+{
+	return is_reg && !starts(in->mnemonic, "st") ? (uint16_t)reg : 0;
+}
+
 static void arm64_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
 {
 	const cs_arm64 *a = &in->detail->arm64;
@@ -370,12 +377,13 @@ static void arm64_operands(const klp_decoder *d, size_t sec, const cs_insn *in, 
 				out = add_operand(r, KLP_OP_IMM, op->imm);
 				/* add xD, xN, #imm: the :lo12: half of an adrp on xN */
 				if (out && in->id == ARM64_INS_ADD && o == 2 && a->operands[1].type == ARM64_OP_REG)
-					out->reg = (uint16_t)a->operands[1].reg;
+					out->reg = (uint16_t)a->operands[1].reg, out->dest = written(in, a->operands[0].type == ARM64_OP_REG, a->operands[0].reg);
 			}
 		} else if (op->type == ARM64_OP_MEM) {
 			out = add_operand(r, KLP_OP_DISP, op->mem.disp);
 			if (out)
-				out->reg = (uint16_t)op->mem.base, out->mem = 1;
+				out->reg = (uint16_t)op->mem.base, out->mem = 1,
+				out->dest = written(in, a->operands[0].type == ARM64_OP_REG, a->operands[0].reg);
 		}
 		if (out)
 			out->field_offset = 0, out->field_size = 4;
@@ -419,15 +427,34 @@ static void ppc_operands(const klp_decoder *d, size_t sec, const cs_insn *in, kl
 		if (p->operands[o].type == PPC_OP_IMM)
 			last_imm = (int)o;
 	int branch = ppc_kind(in->mnemonic) != KLP_INSN_OTHER;
+	/* addis/addi rD, rS, imm: from the TOC pointer when rS is r2. */
+	int adds = (in->id == PPC_INS_ADDIS || in->id == PPC_INS_ADDI) && n == 3 && p->operands[0].type == PPC_OP_REG &&
+		   p->operands[1].type == PPC_OP_REG;
 	for (unsigned o = 0; o < n; o++) {
 		const cs_ppc_op *op = &p->operands[o];
 		klp_operand *out = NULL;
-		if (op->type == PPC_OP_IMM && branch && (int)o == last_imm)
+		if (op->type == PPC_OP_IMM && branch && (int)o == last_imm) {
 			out = add_operand(r, KLP_OP_TARGET, section_offset(d, sec, (uint64_t)op->imm));
-		else if (op->type == PPC_OP_IMM)
+		} else if (op->type == PPC_OP_IMM && adds && o == 2 && p->operands[0].reg != PPC_REG_R2) {
+			int high = in->id == PPC_INS_ADDIS, from_toc = p->operands[1].reg == PPC_REG_R2;
+			/* Capstone 4 gives the 16-bit immediate unsigned. */
+			out = add_operand(r, KLP_OP_IMM, (int16_t)(uint16_t)op->imm);
+			if (out) {
+				out->toc = (uint8_t)(from_toc ? 1 + high : 0);
+				out->reg = (uint16_t)p->operands[high && from_toc ? 0 : 1].reg;
+				out->dest = (uint16_t)p->operands[0].reg;
+			}
+		} else if (op->type == PPC_OP_IMM) {
 			out = add_operand(r, KLP_OP_IMM, op->imm);
-		else if (op->type == PPC_OP_MEM && (out = add_operand(r, KLP_OP_DISP, op->mem.disp)))
+			/* lis/addis/addi r2: a function's entry setting up the TOC pointer */
+			if (out && (in->id == PPC_INS_LIS || in->id == PPC_INS_ADDIS || in->id == PPC_INS_ADDI) &&
+			    p->operands[0].type == PPC_OP_REG && p->operands[0].reg == PPC_REG_R2)
+				out->toc = 3;
+		} else if (op->type == PPC_OP_MEM && (out = add_operand(r, KLP_OP_DISP, op->mem.disp))) {
 			out->reg = (uint16_t)op->mem.base, out->mem = 1;
+			out->dest = written(in, n > 0 && p->operands[0].type == PPC_OP_REG, p->operands[0].reg);
+			out->toc = op->mem.base == PPC_REG_R2;
+		}
 		if (out)
 			out->field_offset = 0, out->field_size = 4;
 	}

@@ -63,8 +63,16 @@ typedef struct klp_operand {
 	uint8_t text_len;
 	uint8_t mem;          /* a memory operand: DISP, ABS, or a TARGET reached through the PC (x86
 			       * RIP-relative, ARM literal); 0 for immediates and branch targets */
-	uint16_t reg;         /* PAGE: the register written; DISP: the base register; else 0
+	uint16_t reg;         /* PAGE: the register written; DISP: the base register; an IMM that may
+			       * complete a page (AArch64 add, ppc addi): its source register; else 0
 			       * (Capstone register ids of the machine) */
+	uint16_t dest;        /* AArch64 and ppc, an IMM of add/addi or a load's DISP: the register the
+			       * instruction writes (which then holds the address, or what it points
+			       * at); else 0 */
+	uint8_t toc;          /* ppc64, an IMM or DISP from the TOC pointer r2: 1 the whole offset,
+			       * 2 the high half (addis: value << 16 is the offset's, reg the register
+			       * written, which a later addi or load completes); 3 an immediate setting
+			       * r2 itself (lis/addis/addi r2: the TOC pointer's set-up); else 0 */
 } klp_operand;
 
 #define KLP_INSN_OPERANDS 6

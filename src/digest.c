@@ -7,12 +7,20 @@
  * covers the target offset and the offset within it, or the text of the
  * string when the section holds strings.  The bytes are hashed as they are:
  * at a RELA site they hold zeros or opcode bits, at a REL site the addend,
- * neither of which depends on where the target ended up. */
+ * neither of which depends on where the target ended up.
+ *
+ * A linked image without relocations is read by address instead: its
+ * functions' digests are their decoded code digests (compare.h), whose
+ * references count by what their addresses hold, and a data symbol's
+ * aligned pointer-sized words that hold an address in the image count by
+ * what they point at. */
 #include "digest.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "compare.h"
+#include "decode.h"
 #include "hash.h"
 #include "reloc.h"
 #include "target.h"
@@ -41,6 +49,57 @@ static uint64_t section_identity(const kelf *k, size_t sec)
 		if (*p < '0' || *p > '9')
 			buf[n++] = *p;
 	return klp_hash(buf, n);
+}
+
+/* The identity of the unlabelled bytes at offset off of data section sec:
+ * the C string there (what code reading a constant there reads), or
+ * false when no NUL ends one within 4 KB. */
+static int text_identity(kelf *k, size_t sec, uint64_t off, uint64_t *id)
+{
+	const unsigned char *b = kelf_section_bytes(k, sec);
+	uint64_t size = k->sections[sec].size;
+	if (!b || off >= size)
+		return 0;
+	uint64_t n = size - off < 4096 ? size - off : 4096;
+	const unsigned char *nul = memchr(b + off, '\0', n);
+	if (!nul)
+		return 0;
+	*id = klp_hash_mix(0x747874u, klp_hash((const char *)b + off, (size_t)(nul - (b + off))));
+	return 1;
+}
+
+uint64_t corr_address_identity(corr *c, int side, uint64_t addr)
+{
+	corr_side *sd = &c->side[side];
+	kelf *k = sd->k;
+	size_t sec = corr_section_at(sd, addr);
+	if (!sec)
+		return klp_hash_mix(0x6e756du, addr); /* outside the image: a number */
+	uint64_t off = addr - k->sections[sec].addr, id;
+	int32_t t = sd->section_start ? corr_covering(sd, sec, off) : CORR_NONE;
+	if (t != CORR_NONE)
+		return klp_hash_mix(sd->syms[t].key_hash, addr - k->symbols[t].value);
+	if (!(k->sections[sec].flags & SHF_EXECINSTR) && text_identity(k, sec, off, &id))
+		return id;
+	return klp_hash_mix(section_identity(k, sec), off);
+}
+
+/* Of a data symbol of a side read by address, at address addr, whose size
+ * bytes are in buf: clears every aligned pointer-sized word that holds an
+ * address in the image, and mixes its place and what it points at into *h. */
+static void pointer_words(corr *c, int side, uint64_t addr, unsigned char *buf, uint64_t size, uint64_t *h)
+{
+	const kelf *k = c->side[side].k;
+	unsigned w = k->elfclass == 64 ? 8 : 4;
+	for (uint64_t j = (w - addr % w) % w; j < size && size - j >= w; j += w) {
+		uint64_t v = 0;
+		for (unsigned b = 0; b < w; b++)
+			v = v << 8 | buf[j + (k->big_endian ? b : w - 1 - b)];
+		if (!corr_section_at(&c->side[side], v))
+			continue;
+		*h = klp_hash_mix(*h, klp_hash_mix(j, corr_address_identity(c, side, v)));
+		memset(buf + j, 0, w);
+	}
 }
 
 /* How many relocated slots a target is followed through (a .toc entry that
@@ -112,17 +171,20 @@ int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t si
 
 /* The digest of one FUNC or OBJECT symbol's bytes and relocations into *h;
  * returns 0 when it has none (a linked image's relocation klp cannot mask).
- * scratch holds at least the symbol's size for a linked image. */
-static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, uint64_t *out)
+ * scratch holds at least the symbol's size for a linked image; dec is the
+ * side's decoder when it is read by address. */
+static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsigned char *scratch, uint64_t *out)
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
 	const kelf_section *sec = &k->sections[s->shndx];
-	uint64_t h = klp_hash_mix(s->type, s->size), at = kelf_symbol_offset(k, s);
+	uint64_t h = klp_hash_mix(s->type, s->size), at = kelf_symbol_offset(k, s), line;
 	if (at > sec->size || s->size > sec->size - at) {
 		*out = klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
 		return 1;
 	}
+	if (dec && s->type == STT_FUNC && corr_code_digest(c, side, i, dec, out, &line))
+		return 1;
 	const unsigned char *b = kelf_section_bytes(k, s->shndx);
 	const kelf_reloc *first = k->relocs + kelf_first_reloc(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
 	if (b && k->etype != ET_REL) {
@@ -131,6 +193,8 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
 		for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
 			if (!corr_mask_reloc(k, r, at, s->size, scratch))
 				return 0;
+		if (dec)
+			pointer_words(c, side, sec->addr + at, scratch, s->size, &h);
 		b = scratch;
 	} else if (b) {
 		b += at;
@@ -144,24 +208,33 @@ static int symbol_digest(corr *c, int side, uint32_t i, unsigned char *scratch, 
 }
 
 /* Whether the digests of a side can tell a changed symbol from a moved one:
- * a relocatable object, or a linked image that kept its relocations
- * (--emit-relocs) on a machine whose relocated fields klp knows; else
- * *why says what is missing. */
-static int comparable(const kelf *k, char *why, size_t len)
+ * a relocatable object, a linked image that kept its relocations
+ * (--emit-relocs) on a machine whose relocated fields klp knows, or one
+ * without relocations on a machine the decoder knows, which is then read by
+ * address (sd->read_by_address, *dec its decoder); else *why says what is
+ * missing. */
+static int comparable(corr_side *sd, klp_decoder **dec, char *why, size_t len)
 {
+	kelf *k = sd->k;
 	if (k->etype == ET_REL)
 		return 1;
-	if (!kelf_knows_reloc_fields(k)) {
-		snprintf(why, len, "klp does not know which bits relocations write in linked images of %s",
-			 kelf_machine_name(k->machine));
+	for (size_t s = 1; s < k->nsections; s++)
+		if (k->reloc_start[s + 1] > k->reloc_start[s] && (k->sections[s].flags & SHF_ALLOC)) {
+			if (kelf_knows_reloc_fields(k))
+				return 1;
+			snprintf(why, len, "klp does not know which bits relocations write in linked images of %s",
+				 kelf_machine_name(k->machine));
+			return 0;
+		}
+	char err[160];
+	*dec = klp_decoder_new(k, err, sizeof err);
+	if (!*dec) {
+		snprintf(why, len, "a linked image without its relocations, and %s: link it with --emit-relocs (as "
+			 "distribution vmlinux images are) to compare its code", err);
 		return 0;
 	}
-	for (size_t s = 1; s < k->nsections; s++)
-		if (k->reloc_start[s + 1] > k->reloc_start[s] && (k->sections[s].flags & SHF_ALLOC))
-			return 1;
-	snprintf(why, len, "a linked image without its relocations: link it with --emit-relocs (as distribution "
-		 "vmlinux images are) to compare its code");
-	return 0;
+	sd->read_by_address = 1;
+	return 1;
 }
 
 int corr_compute_digests(corr *c, char *err, size_t errlen)
@@ -180,10 +253,12 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			snprintf(sd->uncompared, sizeof sd->uncompared, "its relocations cannot be read: %s", why);
 			continue;
 		}
-		if (!comparable(k, sd->uncompared, sizeof sd->uncompared))
+		klp_decoder *dec = NULL;
+		sd->read_by_address = 0;
+		if (!comparable(sd, &dec, sd->uncompared, sizeof sd->uncompared))
 			continue;
-		/* Targets through section symbols need the per-section index. */
-		int through_sections = 0;
+		/* Targets through section symbols, and addresses, need the per-section index. */
+		int through_sections = dec != NULL;
 		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
 			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
 		uint64_t largest = 0;
@@ -192,8 +267,10 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			    k->symbols[i].size <= k->sections[k->symbols[i].shndx].size)
 				largest = k->symbols[i].size;
 		unsigned char *scratch = malloc(largest ? largest : 1);
-		if (!scratch || (through_sections && !sd->by_section && corr_index_sections(sd) != 0)) {
+		if (!scratch || (through_sections && !sd->by_section && corr_index_sections(sd) != 0) ||
+		    (dec && !sd->by_address && corr_index_addresses(sd) != 0)) {
 			free(scratch);
+			klp_decoder_free(dec);
 			snprintf(err, errlen, "out of memory for digests");
 			return -1;
 		}
@@ -205,12 +282,13 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections ||
 			    !corr_eligible(c, side, i))
 				continue;
-			if (symbol_digest(c, side, i, scratch, &cs->own)) {
+			if (symbol_digest(c, side, i, dec, scratch, &cs->own)) {
 				cs->digest = cs->own;
 				cs->flags |= CS_DIGEST;
 			}
 		}
 		free(scratch);
+		klp_decoder_free(dec);
 		/* Children fold into their parents: a changed .cold part changes f. */
 		for (uint32_t i = 1; i < k->nsymbols; i++) {
 			const corr_sym *cs = &sd->syms[i];

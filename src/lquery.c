@@ -332,6 +332,20 @@ static int klp_correlator_compared(lua_State *L)
 	return 1;
 }
 
+/* corr:read_by_address() -> {path...}: the sides, linked images without
+ * relocations, whose references were read by address (digest.h) */
+static int klp_correlator_read_by_address(lua_State *L)
+{
+	corr *c = klp_check_corr(L, 1);
+	lua_newtable(L);
+	for (int s = 0, n = 0; s < 2; s++)
+		if (c->side[s].read_by_address && !c->side[s].uncompared[0]) {
+			lua_pushstring(L, c->side[s].k->path);
+			lua_rawseti(L, -2, ++n);
+		}
+	return 1;
+}
+
 /* corr:parent(side, i) -> index of the function a .cold/.part child belongs to */
 static int klp_correlator_parent(lua_State *L)
 {
@@ -395,6 +409,7 @@ const luaL_Reg klp_correlator_query_methods[] = {
 	{ "same_named", klp_correlator_same_named },
 	{ "parent", klp_correlator_parent },
 	{ "compared", klp_correlator_compared },
+	{ "read_by_address", klp_correlator_read_by_address },
 	{ "changes", klp_correlator_changes },
 	{ NULL, NULL }
 };

@@ -3,6 +3,7 @@
 #include "target.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "reloc.h"
 
@@ -43,11 +44,13 @@ static int by_value(const void *x, const void *y)
 }
 
 /* Whether a symbol can be a target: named, in a real section (at or past
- * its address, in a linked image), not a FILE or section symbol. */
+ * its address, in a linked image), not a FILE or section symbol, and not a
+ * mapping symbol ($x, $d.1: ARM, AArch64 and RISC-V mark where code and
+ * data start with them, the same on both sides, naming neither). */
 static int placeable(const kelf *k, const kelf_symbol *s)
 {
 	return kelf_symbol_offset(k, s) != UINT64_MAX && s->type != STT_SECTION && s->type != STT_FILE &&
-	       s->name_len > 0;
+	       s->name_len > 0 && !(s->size == 0 && s->type == STT_NOTYPE && s->name[0] == '$');
 }
 
 int corr_index_sections(corr_side *sd)
@@ -127,6 +130,68 @@ int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off)
 			unsized = (int32_t)sd->by_section[j];
 	}
 	return unsized;
+}
+
+/* A loaded section and its address, for sorting. */
+typedef struct addressed {
+	uint64_t addr;
+	uint32_t sec;
+} addressed;
+
+static int by_address(const void *x, const void *y)
+{
+	const addressed *a = x, *b = y;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+int corr_index_addresses(corr_side *sd)
+{
+	const kelf *k = sd->k;
+	size_t n = k->nsections ? k->nsections : 1;
+	addressed *tmp = malloc(n * sizeof *tmp);
+	sd->by_address = malloc(n * sizeof *sd->by_address);
+	if (!tmp || !sd->by_address) {
+		free(tmp);
+		return -1;
+	}
+	sd->naddressed = 0;
+	for (size_t s = 1; s < k->nsections; s++) {
+		const kelf_section *sec = &k->sections[s];
+		if ((sec->flags & SHF_ALLOC) && sec->size && sec->addr && sec->addr <= UINT64_MAX - sec->size)
+			tmp[sd->naddressed++] = (addressed){ sec->addr, (uint32_t)s };
+	}
+	qsort(tmp, sd->naddressed, sizeof *tmp, by_address);
+	for (size_t i = 0; i < sd->naddressed; i++)
+		sd->by_address[i] = tmp[i].sec;
+	free(tmp);
+	/* ppc64 code reaches data from r2, which holds .TOC. (.got + 0x8000). */
+	sd->toc = 0;
+	for (uint32_t i = 1; k->machine == EM_PPC64 && i < k->nsymbols && !sd->toc; i++)
+		if (k->symbols[i].name_len == 5 && memcmp(k->symbols[i].name, ".TOC.", 5) == 0)
+			sd->toc = k->symbols[i].value;
+	for (size_t s = 1; k->machine == EM_PPC64 && s < k->nsections && !sd->toc; s++)
+		if (strcmp(k->sections[s].name, ".got") == 0)
+			sd->toc = k->sections[s].addr + 0x8000;
+	return 0;
+}
+
+size_t corr_section_at(const corr_side *sd, uint64_t addr)
+{
+	const kelf_section *secs = sd->k->sections;
+	size_t lo = 0, hi = sd->naddressed;
+	/* The last section starting at or below addr (sections do not overlap;
+	 * when corrupt ones do, any one of them is an answer). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (secs[sd->by_address[mid]].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	const kelf_section *s = &secs[sd->by_address[lo - 1]];
+	return addr - s->addr < s->size ? sd->by_address[lo - 1] : 0;
 }
 
 int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)

@@ -26,6 +26,15 @@ int corr_index_sections(corr_side *sd);
  * section index). */
 int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off);
 
+/* Indexes a linked image's loaded sections by address (sd->by_address):
+ * those of size > 0 at a non-zero address (a per-CPU section linked at 0
+ * would claim every small number), and finds a ppc64 image's TOC pointer
+ * (sd->toc).  -1 when out of memory. */
+int corr_index_addresses(corr_side *sd);
+
+/* The indexed section holding address addr, or 0 (needs that index). */
+size_t corr_section_at(const corr_side *sd, uint64_t addr);
+
 /* Where a relocation of side `side` points: the symbol it names, or for a
  * section symbol the symbol covering the target (with *inner the offset in
  * it); CORR_NONE when nothing covers it. */

@@ -54,7 +54,7 @@ describe("the live-patch lists", function()
 end)
 
 describe("pair status", function()
-  it("marks every pair same or changed in JSON, and unknown for linked images", function()
+  it("marks every pair same or changed in JSON", function()
     local o, p = fixtures.pair("chg_function", "gcc")
     local doc = cjson.decode(cli.run({ "--format", "json", o, p }).stdout)
     local status = {}
@@ -67,7 +67,7 @@ describe("pair status", function()
     assert.is_true(doc.changes.compared)
   end)
 
-  it("says why a linked image without its relocations cannot be compared", function()
+  it("compares linked images without relocations by address, and says so", function()
     local dir = "build/changes"
     local o, p = fixtures.pair("chg_function", "gcc")
     local images = {}
@@ -76,12 +76,16 @@ describe("pair status", function()
         "ld.lld-19 --unresolved-symbols=ignore-all -e compute -o $OUT " .. obj)
     end
     local r = cli.run { images.orig, images.patched }
-    assert.matches("To patch: unknown: [^\n]*orig.elf: a linked image without its relocations: link it with "
-      .. "%-%-emit%-relocs", r.stdout)
+    assert.matches("\n  changed  compute  sympos 0\n", r.stdout)
+    assert.matches("\n  caveat: read by address %([^\n]*orig%.elf, [^\n]*patched%.elf: a linked image without "
+      .. "relocations%)", r.stdout)
     local doc = cjson.decode(cli.run({ "--format", "json", images.orig, images.patched }).stdout)
-    assert.is_false(doc.changes.compared)
-    assert.matches("^contents not compared: .*without its relocations", doc.changes.caveats[1])
-    for _, pair in ipairs(doc.pairs) do assert.are.equal("unknown", pair.status) end
+    assert.is_true(doc.changes.compared)
+    assert.matches("^read by address", doc.changes.caveats[1])
+    local status = {}
+    for _, pair in ipairs(doc.pairs) do status[pair.orig_name] = pair.status end
+    assert.are.equal("changed", status.compute)
+    assert.are.equal("same", status.stable)
   end)
 end)
 

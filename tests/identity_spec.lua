@@ -33,6 +33,16 @@ describe("a call to a renamed callee", function()
   end
 end)
 
+describe("a change in a branch's register only", function()
+  for _, m in ipairs(machines.all) do
+    -- Decoded, the branch's target field is cleared (on AArch64 and ppc64le
+    -- its whole word): the register still counts.
+    it(("changes the function (%s)"):format(m.name), function()
+      assert.are.same({ changed_functions = { "test_reg" } }, changes(machines.pair("branch_register", m)))
+    end)
+  end
+end)
+
 describe("a string-only change", function()
   for _, m in ipairs(machines.all) do
     -- ppc64le (-mcmodel=large) loads the string's address from a .toc slot,
@@ -55,12 +65,43 @@ describe("a linked image", function()
     end)
   end
 
-  it("without relocations is not compared, and says why", function()
-    local o, p = machines.images("image_grows", machines.get("x86_64"), "")
+  for _, m in ipairs(machines.all) do
+    -- No relocation says what an address is: decoded, code counts each by
+    -- the symbol it falls in, and data each pointer-sized word that holds one.
+    it(("without relocations reports exactly the function that changed, read by address (%s)"):format(m.name),
+      function()
+        local o, p = machines.images("image_grows", m, "")
+        local r = C.run(o, p)
+        assert.are.same({ true }, { r.result:compares_content() })
+        assert.are.same({ changed_functions = { "grows" } }, changes(o, p))
+        local caveats = r.result:caveats()
+        assert.are.equal(1, #caveats)
+        assert.matches("^read by address %([^)]*orig%.elf, [^)]*patched%.elf: a linked image without relocations%)",
+          caveats[1])
+      end)
+
+    -- call_foo's, show's and pick's bytes are the same on both sides: only
+    -- what their addresses hold (another function, another text, other
+    -- data) changed; ops points at op_two first.  Everything else moved
+    -- (on ppc64le the TOC pointer too) and is the same.
+    it(("without relocations sees what its addresses hold (%s)"):format(m.name), function()
+      assert.are.same({
+        changed_functions = { "call_foo", "pick", "show" },
+        changed_data = { "ops" },
+        new_functions = { "added", "do_new_foo" },
+        removed_functions = { "do_foo" },
+      }, changes(machines.images("image_refs", m, "")))
+    end)
+  end
+
+  it("without relocations, on a machine the disassembler lacks, is not compared and says why (riscv64)", function()
+    local riscv = { name = "riscv64", cc = "clang-19 --target=riscv64-linux-gnu -fuse-ld=/usr/bin/ld.lld-19 -Wno-unused-command-line-argument", flags = "" }
+    local o, p = machines.images("image_grows", riscv, "", "-ffunction-sections")
     local r = C.run(o, p)
     local compared, why = r.result:compares_content()
     assert.is_false(compared)
-    assert.matches("without its relocations: link it with %-%-emit%-relocs", why)
+    assert.matches("orig%.elf: a linked image without its relocations, and machine riscv is not supported by the "
+      .. "disassembler [^:]*: link it with %-%-emit%-relocs", why)
     assert.are.same({}, changes(o, p))
   end)
 end)

@@ -190,8 +190,9 @@ function Result:json_unpaired(side)
   return self.correlator:json_unpaired(side)
 end
 
---- A pair's status from either symbol: "same", "changed" or "unknown"
---- (linked images carry no relocations; only FUNC and OBJECT have digests);
+--- A pair's status from either symbol: "same", "changed", "line" or
+--- "unknown" (contents not compared: see compares_content; only FUNC and
+--- OBJECT have digests);
 --- nil for an unpaired symbol.
 function Result:status(sym)
   local side = side_of(self, sym)
@@ -201,8 +202,8 @@ function Result:status(sym)
 end
 
 --- Whether statuses mean anything: both sides are relocatable objects, or
---- linked images that kept their relocations (--emit-relocs); when not, also
---- why not ("path: reason").
+--- linked images that kept their relocations (--emit-relocs) or whose code
+--- the disassembler reads; when not, also why not ("path: reason").
 function Result:compares_content()
   return self.correlator:compared()
 end
@@ -279,17 +280,27 @@ function Result:change_rows()
 end
 
 --- What can make the change lists say more than changed: a list of
---- messages, empty where contents were compared and code decoded.
+--- messages, empty where contents were compared and code decoded (and read
+--- through relocations).
 function Result:caveats()
   local compared, why = self:compares_content()
   if not compared then return { ("contents not compared: %s"):format(why) } end
-  if not self.undecoded then return {} end
+  local out = {}
+  local by_address = self.correlator:read_by_address()
+  if #by_address > 0 then
+    out[1] = ("read by address (%s: a linked image without relocations): a reference in code counts by the "
+      .. "symbol its address falls in, and so does every aligned pointer-sized word of data that holds an "
+      .. "address in the image; a number that happens to equal an address is read as one, and on ppc64 only "
+      .. "references from the TOC pointer are followed"):format(table.concat(by_address, ", "))
+  end
+  if not self.undecoded then return out end
   local o, p = self.orig:info().shared_text_functions, self.patched:info().shared_text_functions
   local shared = o + p == 0 and ""
     or (" %d functions of orig (%d of patched) share a section with other functions, so one placed after "
       .. "a function that changed size can be reported changed"):format(o, p)
-  return { ("code compared byte by byte (%s): a call or jump inside one section carries no relocation, and "
-    .. "its bytes change when its target moves.%s"):format(self.undecoded, shared) }
+  out[#out + 1] = ("code compared byte by byte (%s): a call or jump inside one section carries no relocation, and "
+    .. "its bytes change when its target moves.%s"):format(self.undecoded, shared)
+  return out
 end
 
 --- Why the policy rejects this result: a list of messages, empty when

@@ -134,9 +134,10 @@ local function compare_one(ctx, rel)
     if not ok then
       record = { path = rel, status = "error", error = ierr }
     else
+      local compared, uncompared = res:compares_content()
       record = {
         path = rel, status = "compared", summary = summary_of(res), changes = res:change_rows(),
-        compares_content = res:compares_content(), failures = res:failures(), caveats = res:caveats(),
+        compares_content = compared, uncompared = uncompared, failures = res:failures(), caveats = res:caveats(),
       }
       if ctx.document then doc = ctx.document(res) end
     end

@@ -46,7 +46,7 @@ function M.text(t, opts)
       if obj.compares_content then
         for _, line in ipairs(report.change_lines(obj.changes, st, "  ")) do out[#out + 1] = line end
       else
-        out[#out + 1] = "  to patch: unknown (linked images carry no relocations)"
+        out[#out + 1] = "  to patch: unknown: " .. report.printable(obj.uncompared or "contents not compared")
       end
       if #obj.failures > 0 then
         out[#out + 1] = "  " .. st("bad", ("policy %s rejects it: %s"):format(t.policy, table.concat(obj.failures, "; ")))
@@ -66,9 +66,8 @@ function M.text(t, opts)
   out[#out + 1] = st("head", "To patch: ") .. ("%d changed functions, %d new, %d removed; %d changed data; %d pairs in all")
     :format(s.changed_functions, s.new_functions, s.removed_functions, s.changed_data, s.pairs)
   if s.caveats > 0 then
-    out[#out + 1] = st("warn", ("Caveat: %s share sections between functions (built without "
-      .. "-ffunction-sections): their changed lists can over-report; see each object's caveats in JSON")
-      :format(plural(s.caveats, "object")))
+    out[#out + 1] = st("warn", ("Caveat: %s carry caveats on their change lists (code compared byte by byte, "
+      .. "or read by address); see each object's caveats in JSON"):format(plural(s.caveats, "object")))
   end
   out[#out + 1] = ""
   return table.concat(out, "\n")

@@ -83,12 +83,13 @@ end
 
 --- The orig and patched programs of a case for machine m: each side's
 --- objects linked into a static image with the compiler driver and ldflags
---- (such as "-Wl,--emit-relocs"); compiled with -fno-ipa-ra, so that a
---- caller's code does not follow its callee's register use.
-function M.images(case, m, ldflags)
+--- (such as "-Wl,--emit-relocs"); compiled with cflags, by default
+--- -ffunction-sections -fno-ipa-ra (so that a caller's code does not follow
+--- its callee's register use; clang has no such option).
+function M.images(case, m, ldflags, cflags)
   local out = {}
   for _, side in ipairs { "orig", "patched" } do
-    local obj = M.side(case, side, m, "-ffunction-sections -fno-ipa-ra")
+    local obj = M.side(case, side, m, cflags or "-ffunction-sections -fno-ipa-ra")
     local tag = ldflags:gsub("[^%w]", "")
     local image = ("build/machines/%s/%s/%s%s.elf"):format(m.name, case, side, tag ~= "" and ("-" .. tag) or "")
     out[side] = B.build(image:match("^(.*)/"), image, { obj },
