@@ -110,7 +110,8 @@ static void pointer_words(corr *c, int side, uint64_t addr, unsigned char *buf, 
  * puts it: a named target's key and addend; through a section symbol, the
  * symbol covering the target and the offset in it; a string's text; an
  * uncovered slot that is itself relocated (ppc64 .toc, literal pools), what
- * the slot points at; else the section's name and the addend. */
+ * the slot points at; in a linked image's data, the C string there; else
+ * the section's name and the addend. */
 static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int depth)
 {
 	corr_side *sd = &c->side[side];
@@ -126,6 +127,15 @@ static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int dept
 			return (uint64_t)r->addend;
 		return string_identity(k, t->shndx, off);
 	}
+	uint64_t text;
+	int64_t off;
+	/* A linked image merges strings into a .rodata of other constants;
+	 * --emit-relocs keeps the compiler's labels of them (.LC0). */
+	if (in_section && k->etype != ET_REL && t->type == STT_NOTYPE && t->size == 0 && t->name_len > 2 &&
+	    memcmp(t->name, ".L", 2) == 0 && !(k->sections[t->shndx].flags & SHF_EXECINSTR) &&
+	    corr_target_offset(t->value - k->sections[t->shndx].addr, r, k->machine, &off) && off >= 0 &&
+	    text_identity(k, t->shndx, (uint64_t)off, &text))
+		return text;
 	if (t->type != STT_SECTION)
 		return klp_hash_mix(sd->syms[r->sym].key_hash, (uint64_t)r->addend);
 	if (!in_section)
@@ -134,11 +144,13 @@ static uint64_t target_identity(corr *c, int side, const kelf_reloc *r, int dept
 	int32_t s = corr_reloc_target(c, side, r, &inner);
 	if (s != CORR_NONE)
 		return klp_hash_mix(sd->syms[s].key_hash, inner);
-	int64_t off;
 	const kelf_reloc *slot = depth < MAX_SLOT_DEPTH && corr_target_offset(0, r, k->machine, &off) && off >= 0
 		? corr_reloc_at(k, t->shndx, (uint64_t)off) : NULL;
 	if (slot)
 		return klp_hash_mix(klp_hash_mix(0x736c6f74u, slot->type), target_identity(c, side, slot, depth + 1));
+	if (k->etype != ET_REL && !(k->sections[t->shndx].flags & SHF_EXECINSTR) &&
+	    corr_target_offset(0, r, k->machine, &off) && off >= 0 && text_identity(k, t->shndx, (uint64_t)off, &text))
+		return text;
 	return klp_hash_mix(section_identity(k, t->shndx), (uint64_t)r->addend);
 }
 

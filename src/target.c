@@ -190,8 +190,9 @@ size_t corr_section_at(const corr_side *sd, uint64_t addr)
 	}
 	if (lo == 0)
 		return 0;
+	/* One past a section's end is its too: __stop_X, _etext, __end_* */
 	const kelf_section *s = &secs[sd->by_address[lo - 1]];
-	return addr - s->addr < s->size ? sd->by_address[lo - 1] : 0;
+	return addr - s->addr <= s->size ? sd->by_address[lo - 1] : 0;
 }
 
 int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t *inner)

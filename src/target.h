@@ -32,7 +32,8 @@ int32_t corr_covering(const corr_side *sd, size_t sec, uint64_t off);
  * (sd->toc).  -1 when out of memory. */
 int corr_index_addresses(corr_side *sd);
 
-/* The indexed section holding address addr, or 0 (needs that index). */
+/* The indexed section holding address addr, or ending there (__stop_X),
+ * or 0 (needs that index). */
 size_t corr_section_at(const corr_side *sd, uint64_t addr);
 
 /* Where a relocation of side `side` points: the symbol it names, or for a
