@@ -53,6 +53,8 @@ static int belongs(const corr *c, corr_change_kind kind, int side, uint32_t i)
 		return side == 0 && patchable(c, 0, i, STT_FUNC) && corr_pair_status(c, i) == ST_LINE;
 	case CH_CHANGED_DATA:
 		return side == 0 && patchable(c, 0, i, STT_OBJECT) && corr_pair_status(c, i) == ST_CHANGED;
+	case CH_LINE_DATA:
+		return side == 0 && patchable(c, 0, i, STT_OBJECT) && corr_pair_status(c, i) == ST_LINE;
 	case CH_NEW_FUNCTIONS:
 		return side == 1 && patchable(c, 1, i, STT_FUNC) && c->side[1].syms[i].twin == CORR_NONE;
 	default:

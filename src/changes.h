@@ -15,7 +15,8 @@
 	X(LINE_FUNCTIONS, "line_functions")       /* paired functions whose only change is line numbers */     \
 	X(NEW_FUNCTIONS, "new_functions")         /* functions only in patched */                              \
 	X(REMOVED_FUNCTIONS, "removed_functions") /* functions only in orig */                                 \
-	X(CHANGED_DATA, "changed_data")           /* paired data whose contents differ */
+	X(CHANGED_DATA, "changed_data")           /* paired data whose contents differ */                      \
+	X(LINE_DATA, "line_data")                 /* paired data whose only change is their line number */
 
 #define CORR_ENUM_CH(id, name) CH_##id,
 typedef enum corr_change_kind { CORR_CHANGE_KINDS(CORR_ENUM_CH) CH_COUNT } corr_change_kind;

@@ -367,6 +367,15 @@ static int folded(corr *c, memo *m, int side, uint32_t i, klp_decoder *d, const 
 	return 1;
 }
 
+/* Marks data pair a, b (of differing digests) as differing only in its own
+ * line number (a __dyndbg descriptor's), as code is. */
+static void line_only_data(corr *c, uint32_t a, uint32_t b)
+{
+	uint64_t la, lb;
+	if (corr_line_free_digest(c, 0, a, &la) && corr_line_free_digest(c, 1, b, &lb) && la == lb)
+		c->side[0].syms[a].flags |= CS_CODE_LINE;
+}
+
 int corr_compare_code(corr *c, char *why, size_t whylen)
 {
 	why[0] = '\0';
@@ -405,7 +414,7 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 	for (uint32_t a = 1; !nomem && a < c->side[0].k->nsymbols; a++) {
 		corr_sym *sa = &c->side[0].syms[a];
 		sa->flags &= (uint8_t)~(CS_CODE_SAME | CS_CODE_LINE);
-		if (sa->twin == CORR_NONE || c->side[0].k->symbols[a].type != STT_FUNC || !(sa->flags & CS_DIGEST))
+		if (sa->twin == CORR_NONE || !(sa->flags & CS_DIGEST))
 			continue;
 		uint32_t b = (uint32_t)sa->twin;
 		const corr_sym *sb = &c->side[1].syms[b];
@@ -413,6 +422,12 @@ int corr_compare_code(corr *c, char *why, size_t whylen)
 		 * however they decode, and are not decoded. */
 		if (!(sb->flags & CS_DIGEST) || sa->digest == sb->digest ||
 		    c->side[0].k->symbols[a].size != c->side[1].k->symbols[b].size)
+			continue;
+		if (c->side[0].k->symbols[a].type == STT_OBJECT) {
+			line_only_data(c, a, b);
+			continue;
+		}
+		if (c->side[0].k->symbols[a].type != STT_FUNC)
 			continue;
 		uint64_t ca, la, cb, lb;
 		if (!folded(c, m, 0, a, dec[0], first[0], next[0], &ca, &la) ||

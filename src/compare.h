@@ -14,7 +14,8 @@
 #include "corr.h"
 
 /* Decides the code of every paired function whose digest differs (flags
- * CS_CODE_SAME, CS_CODE_LINE of its orig symbol).  Needs pairs, digests and
+ * CS_CODE_SAME, CS_CODE_LINE of its orig symbol), and which paired data
+ * differ only in their own line number (__dyndbg descriptors: CS_CODE_LINE).  Needs pairs, digests and
  * the line functions.  When a side's machine has no decoder (Capstone 4
  * lacks RISC-V and LoongArch), nothing is decided and why says so; else why
  * is "".  Returns 0, or -1 when out of memory. */

@@ -22,6 +22,7 @@
 #include "compare.h"
 #include "decode.h"
 #include "hash.h"
+#include "line.h"
 #include "reloc.h"
 #include "target.h"
 
@@ -183,9 +184,12 @@ int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t si
 
 /* The digest of one FUNC or OBJECT symbol's bytes and relocations into *h;
  * returns 0 when it has none (a linked image's relocation klp cannot mask).
- * scratch holds at least the symbol's size for a linked image; dec is the
- * side's decoder when it is read by address. */
-static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsigned char *scratch, uint64_t *out)
+ * scratch holds at least the symbol's size for a linked image, or whenever
+ * line_mask clears the bits line_mask of the 32-bit word at line_at (the
+ * symbol's own line number, line.h); dec is the side's decoder when it is
+ * read by address. */
+static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsigned char *scratch, uint64_t line_at,
+			 uint32_t line_mask, uint64_t *out)
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
@@ -208,9 +212,15 @@ static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsign
 		if (dec)
 			pointer_words(c, side, sec->addr + at, scratch, s->size, &h);
 		b = scratch;
+	} else if (b && line_mask) {
+		memcpy(scratch, b + at, s->size);
+		b = scratch;
 	} else if (b) {
 		b += at;
 	}
+	if (b && line_mask && line_at <= s->size && s->size - line_at >= 4)
+		for (int j = 0; j < 4; j++)
+			scratch[line_at + (uint64_t)j] &= (unsigned char)~(line_mask >> (8 * (k->big_endian ? 3 - j : j)));
 	if (b)
 		h = klp_hash_mix(h, klp_hash((const char *)b, s->size));
 	for (const kelf_reloc *r = first; r < end && r->offset < at + s->size; r++)
@@ -247,6 +257,20 @@ static int comparable(corr_side *sd, klp_decoder **dec, char *why, size_t len)
 	}
 	sd->read_by_address = 1;
 	return 1;
+}
+
+int corr_line_free_digest(corr *c, int side, uint32_t i, uint64_t *out)
+{
+	kelf *k = c->side[side].k;
+	const kelf_symbol *s = &k->symbols[i];
+	uint64_t at;
+	uint32_t mask;
+	if (c->side[side].uncompared[0] || c->side[side].read_by_address || !corr_line_field(k, s, &at, &mask))
+		return 0;
+	unsigned char *scratch = malloc(s->size);
+	int ok = scratch && symbol_digest(c, side, i, NULL, scratch, at, mask, out);
+	free(scratch);
+	return ok;
 }
 
 int corr_compute_digests(corr *c, char *err, size_t errlen)
@@ -294,7 +318,7 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 			if ((s->type != STT_FUNC && s->type != STT_OBJECT) || s->shndx == 0 || s->shndx >= k->nsections ||
 			    !corr_eligible(c, side, i))
 				continue;
-			if (symbol_digest(c, side, i, dec, scratch, &cs->own)) {
+			if (symbol_digest(c, side, i, dec, scratch, 0, 0, &cs->own)) {
 				cs->digest = cs->own;
 				cs->flags |= CS_DIGEST;
 			}

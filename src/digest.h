@@ -14,6 +14,12 @@
  * or -1 with a one-line message. */
 int corr_compute_digests(corr *c, char *err, size_t errlen);
 
+/* The digest of data symbol i of a side without its own line number (a
+ * __dyndbg descriptor's, line.h), as corr_compute_digests computes its own
+ * otherwise; 0 when it has none, or the side is not compared through
+ * relocations. */
+int corr_line_free_digest(corr *c, int side, uint32_t i, uint64_t *out);
+
 /* What relocation r of side contributes to the digest of a symbol at
  * section offset base: its place, its type and the identity of what it
  * points at (a target's key, the symbol covering it, a string's text, what a

@@ -44,6 +44,17 @@ int corr_is_line_function(const corr *c, const char *key, size_t len)
 	return 0;
 }
 
+int corr_line_field(const kelf *k, const kelf_symbol *s, uint64_t *at, uint32_t *mask)
+{
+	if (s->type != STT_OBJECT || s->shndx == 0 || s->shndx >= k->nsections ||
+	    strcmp(k->sections[s->shndx].name, "__dyndbg") != 0)
+		return 0;
+	*at = 4 * (uint64_t)(k->elfclass == 64 ? 8 : 4);
+	/* Bit-fields fill a word from its low bits, or on big-endian ABIs its high ones. */
+	*mask = k->big_endian ? 0xffffc000u : 0x0003ffffu;
+	return s->size >= *at + 4;
+}
+
 void corr_free_line_functions(corr *c)
 {
 	free(c->line_fns);

@@ -6,7 +6,8 @@ local cli = require "helpers.cli"
 local fixtures = require "helpers.fixtures"
 
 -- {changed_functions = {names}, new_functions = ..., removed_functions = ...,
---  changed_data = ...}, names sorted, and the result.
+--  changed_data = ..., line_functions = ..., line_data = ...}, names sorted,
+-- and the result.
 local function changes(case, tc, policy)
   local r = C.fixture(case, tc, policy)
   local out = {}
@@ -26,7 +27,7 @@ local function expect(case, want)
       local w = type(want) == "function" and want(tc) or want
       assert.are.same({
         changed_functions = w.changed or {}, line_functions = w.line or {}, new_functions = w.new or {},
-        removed_functions = w.removed or {}, changed_data = w.data or {},
+        removed_functions = w.removed or {}, changed_data = w.data or {}, line_data = w.line_data or {},
       }, got)
     end)
   end

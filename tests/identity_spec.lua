@@ -172,6 +172,27 @@ describe("an object built without -ffunction-sections", function()
   end
 end)
 
+describe("a dynamic debug descriptor whose only change is its line number", function()
+  for _, m in ipairs(machines.all) do
+    -- Its lineno bit-field lies in the low bits of its word, or on s390x
+    -- (big endian) the high ones; of the other descriptors one's format
+    -- changed, one's flags (the bits after lineno in that word).
+    it(("is line data, apart from changed data (%s)"):format(m.name), function()
+      assert.are.same({
+        changed_functions = { "report_b" },
+        changed_data = { "__UNIQUE_ID_ddebug1.4", "__UNIQUE_ID_ddebug2.3" },
+        line_data = { "__UNIQUE_ID_ddebug0.5" },
+      }, changes(machines.pair("dyndbg_line", m)))
+    end)
+  end
+
+  it("is changed data under strict", function()
+    local o, p = machines.pair("dyndbg_line", machines.get("x86_64"))
+    local strict = C.run(o, p, "strict").result:changes()
+    assert.are.same({ 3, 0 }, { #strict.changed_data, #strict.line_data })
+  end)
+end)
+
 describe("a function whose only change is a line number", function()
   for _, m in ipairs(machines.all) do
     it(("has status line, next to a real change (%s)"):format(m.name), function()

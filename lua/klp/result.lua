@@ -9,7 +9,8 @@ Result.__index = Result
 local M = {}
 
 --- The change lists, in report order.
-M.CHANGE_KINDS = { "changed_functions", "line_functions", "new_functions", "removed_functions", "changed_data" }
+M.CHANGE_KINDS = { "changed_functions", "line_functions", "new_functions", "removed_functions", "changed_data",
+  "line_data" }
 
 --- The indices of the symbols on one side of correlator c whose name or key
 --- is name: in symtab order, each once (--why: what to watch and to show).
@@ -230,8 +231,8 @@ function Result:sympos(sym)
   return count <= 1 and 0 or rank
 end
 
---- What a live patch must do: {changed_functions, new_functions,
---- removed_functions, changed_data}, each a list of {orig = sym, patched =
+--- What a live patch must do: {changed_functions, line_functions,
+--- new_functions, removed_functions, changed_data, line_data}, each a list of {orig = sym, patched =
 --- sym, name = s, sympos = n} (fields that do not apply absent); .cold and
 --- .part children are folded into their parents.
 function Result:changes()

@@ -192,7 +192,7 @@ local function totals(t)
     rejected = 0, caveats = 0,
     identical = #t.identical, orig_only = #t.orig_only, patched_only = #t.patched_only, skipped = #t.skipped,
     pairs = 0, changed_functions = 0, line_functions = 0, new_functions = 0, removed_functions = 0,
-    changed_data = 0,
+    changed_data = 0, line_data = 0,
   }
   for _, obj in ipairs(t.objects) do
     if obj.status == "error" then

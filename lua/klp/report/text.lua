@@ -145,6 +145,9 @@ function M.change_lines(ch, st, indent)
     out[#out + 1] = indent .. st("bad", "changed data: " .. M.change_line(row)
       .. " (a live patch cannot change data in place)")
   end
+  for _, row in ipairs(ch.line_data or {}) do
+    out[#out + 1] = indent .. st("dim", "line data: " .. M.change_line(row) .. " (only its line number changed)")
+  end
   return out
 end
 
