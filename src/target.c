@@ -261,3 +261,20 @@ int corr_opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
 	}
 	return 0;
 }
+
+/* Both toolchains give an ELFv1 function symbol the size of its code, not
+ * of its 24-byte descriptor: clang writes ".size foo, .Lfunc_end0-.Lfunc_begin0",
+ * gcc ".size foo,.-.L.foo", both spans of the code the descriptor points at. */
+void corr_function_code(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
+{
+	size_t cs;
+	uint64_t at;
+	if (s->type == STT_FUNC && corr_opd_entry(k, s, &cs, &at) && at <= k->sections[cs].size &&
+	    s->size <= k->sections[cs].size - at) {
+		*sec = cs;
+		*start = at;
+		return;
+	}
+	*sec = s->shndx;
+	*start = kelf_symbol_offset(k, s);
+}

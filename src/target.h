@@ -54,4 +54,9 @@ int corr_is_descriptor(const kelf *k, const kelf_symbol *s);
  * descriptor or its code cannot be read.  Relocations must be loaded. */
 int corr_opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start);
 
+/* Where the code of symbol s (defined in a real section) is: for an ELFv1
+ * function, the code its descriptor points at when its size fits there,
+ * else its own section and kelf_symbol_offset.  Relocations must be loaded. */
+void corr_function_code(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start);
+
 #endif
