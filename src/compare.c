@@ -315,15 +315,19 @@ int corr_code_digest(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t *co
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
-	uint64_t at = kelf_symbol_offset(k, s);
-	if (at == UINT64_MAX || !k->reloc_start)
+	if (!k->reloc_start || s->shndx == 0 || s->shndx >= k->nsections)
 		return 0;
-	size_t first = kelf_first_reloc(k, s->shndx, at);
-	coder w = { c, side, k, s->shndx, at, s->size, k->relocs + first, k->relocs + k->reloc_start[s->shndx + 1],
+	size_t sec;
+	uint64_t at;
+	corr_function_code(k, s, &sec, &at); /* a ppc64 ELFv1 descriptor's code */
+	if (at == UINT64_MAX)
+		return 0;
+	size_t first = kelf_first_reloc(k, sec, at);
+	coder w = { c, side, k, sec, at, s->size, k->relocs + first, k->relocs + k->reloc_start[sec + 1],
 		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0,
-		    c->side[side].read_by_address, k->etype == ET_REL ? 0 : k->sections[s->shndx].addr, c->side[side].toc,
+		    c->side[side].read_by_address, k->etype == ET_REL ? 0 : k->sections[sec].addr, c->side[side].toc,
 		    { { 0, 0, 0 } }, 0 };
-	if (klp_decode(d, s->shndx, at, s->size, KLP_DECODE_NO_PLACES, add_insn, &w) != 0)
+	if (klp_decode(d, sec, at, s->size, KLP_DECODE_NO_PLACES, add_insn, &w) != 0)
 		return 0;
 	while (w.npages)
 		flush_page(&w, 0);

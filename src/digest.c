@@ -182,7 +182,8 @@ int corr_mask_reloc(const kelf *k, const kelf_reloc *r, uint64_t at, uint64_t si
 	return 1;
 }
 
-/* The digest of one FUNC or OBJECT symbol's bytes and relocations into *h;
+/* The digest of one FUNC or OBJECT symbol's bytes and relocations (of a
+ * ppc64 ELFv1 function, those of its code, not of its descriptor) into *h;
  * returns 0 when it has none (a linked image's relocation klp cannot mask).
  * scratch holds at least the symbol's size for a linked image, or whenever
  * line_mask clears the bits line_mask of the 32-bit word at line_at (the
@@ -193,16 +194,18 @@ static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsign
 {
 	kelf *k = c->side[side].k;
 	const kelf_symbol *s = &k->symbols[i];
-	const kelf_section *sec = &k->sections[s->shndx];
-	uint64_t h = klp_hash_mix(s->type, s->size), at = kelf_symbol_offset(k, s), line;
+	size_t shndx;
+	uint64_t h = klp_hash_mix(s->type, s->size), at, line;
+	corr_function_code(k, s, &shndx, &at); /* a ppc64 ELFv1 descriptor's code */
+	const kelf_section *sec = &k->sections[shndx];
 	if (at > sec->size || s->size > sec->size - at) {
 		*out = klp_hash_mix(h, 0x6f6f72u); /* out of its section: size only */
 		return 1;
 	}
 	if (dec && s->type == STT_FUNC && corr_code_digest(c, side, i, dec, out, &line))
 		return 1;
-	const unsigned char *b = kelf_section_bytes(k, s->shndx);
-	const kelf_reloc *first = k->relocs + kelf_first_reloc(k, s->shndx, at), *end = k->relocs + k->reloc_start[s->shndx + 1];
+	const unsigned char *b = kelf_section_bytes(k, shndx);
+	const kelf_reloc *first = k->relocs + kelf_first_reloc(k, shndx, at), *end = k->relocs + k->reloc_start[shndx + 1];
 	if (b && k->etype != ET_REL) {
 		/* Relocated fields hold addresses here: hash them cleared. */
 		memcpy(scratch, b + at, s->size);
@@ -227,6 +230,24 @@ static int symbol_digest(corr *c, int side, uint32_t i, klp_decoder *dec, unsign
 		h = klp_hash_mix(h, corr_reloc_part(c, side, r, at));
 	*out = h;
 	return 1;
+}
+
+/* The size of the largest symbol whose bytes (its code, for a ppc64 ELFv1
+ * function) fit in their section: what symbol_digest copies at most. */
+static uint64_t largest_symbol(kelf *k)
+{
+	uint64_t largest = 0;
+	for (uint32_t i = 1; i < k->nsymbols; i++) {
+		const kelf_symbol *s = &k->symbols[i];
+		size_t sec;
+		uint64_t at;
+		if (s->size <= largest || s->shndx == 0 || s->shndx >= k->nsections)
+			continue;
+		corr_function_code(k, s, &sec, &at);
+		if (s->size <= k->sections[sec].size)
+			largest = s->size;
+	}
+	return largest;
 }
 
 /* Whether the digests of a side can tell a changed symbol from a moved one:
@@ -297,11 +318,7 @@ int corr_compute_digests(corr *c, char *err, size_t errlen)
 		int through_sections = dec != NULL;
 		for (size_t r = 0; r < k->nrelocs && !through_sections; r++)
 			through_sections = k->symbols[k->relocs[r].sym].type == STT_SECTION;
-		uint64_t largest = 0;
-		for (uint32_t i = 1; k->etype != ET_REL && i < k->nsymbols; i++)
-			if (k->symbols[i].size > largest && k->symbols[i].shndx < k->nsections &&
-			    k->symbols[i].size <= k->sections[k->symbols[i].shndx].size)
-				largest = k->symbols[i].size;
+		uint64_t largest = k->etype == ET_REL ? 0 : largest_symbol(k);
 		unsigned char *scratch = malloc(largest ? largest : 1);
 		if (!scratch || (through_sections && !sd->by_section && corr_index_sections(sd) != 0) ||
 		    (dec && !sd->by_address && corr_index_addresses(sd) != 0)) {

@@ -355,43 +355,6 @@ static int find_pages(void *ud, const klp_insn *in)
 	return 0;
 }
 
-/* ppc64 ELFv1: a function symbol names its descriptor in .opd, whose first
- * doubleword holds the code's address (a relocation in an object).  Sets
- * *sec and *start to the code; 0 when that cannot be read. */
-static int opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
-{
-	const kelf_section *opd = &k->sections[s->shndx];
-	uint64_t at = s->value - (k->etype == ET_REL ? 0 : opd->addr);
-	if (at > opd->size || opd->size - at < 8)
-		return 0;
-	const kelf_reloc *r = corr_reloc_at(k, s->shndx, at);
-	if (r) {
-		const kelf_symbol *t = &k->symbols[r->sym];
-		if (t->shndx == 0 || t->shndx >= k->nsections)
-			return 0;
-		/* Values are section offsets in an object (0 for a section symbol),
-		 * addresses in a linked image. */
-		*sec = t->shndx;
-		*start = t->value + (uint64_t)r->addend - (k->etype == ET_REL ? 0 : k->sections[t->shndx].addr);
-		return 1;
-	}
-	const unsigned char *b = kelf_section_bytes(k, s->shndx);
-	if (!b || k->etype == ET_REL)
-		return 0;
-	uint64_t addr = 0;
-	for (int i = 0; i < 8; i++)
-		addr = addr << 8 | b[at + (size_t)(k->big_endian ? i : 7 - i)];
-	for (size_t i = 1; i < k->nsections; i++) {
-		const kelf_section *t = &k->sections[i];
-		if ((t->flags & SHF_EXECINSTR) && addr >= t->addr && addr - t->addr < t->size) {
-			*sec = i;
-			*start = addr - t->addr;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 void klp_listing_free(klp_listing *l)
 {
 	free(l->lines);
@@ -432,8 +395,8 @@ int klp_listing_build(corr *c, int side, uint32_t sym, klp_decoder *d, klp_listi
 	}
 	size_t shndx = s->shndx;
 	uint64_t start;
-	if (k->machine == EM_PPC64 && strcmp(k->sections[shndx].name, ".opd") == 0) {
-		if (!opd_entry(k, s, &shndx, &start)) {
+	if (corr_is_descriptor(k, s)) {
+		if (!corr_opd_entry(k, s, &shndx, &start)) {
 			snprintf(err, errlen, "the function descriptor of %s in .opd names no code", name);
 			return -1;
 		}

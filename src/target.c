@@ -220,3 +220,62 @@ const kelf_reloc *corr_reloc_at(const kelf *k, size_t sec, uint64_t off)
 	size_t r = kelf_first_reloc(k, sec, off);
 	return r < k->reloc_start[sec + 1] && k->relocs[r].offset == off ? &k->relocs[r] : NULL;
 }
+
+int corr_is_descriptor(const kelf *k, const kelf_symbol *s)
+{
+	return k->machine == EM_PPC64 && s->shndx != 0 && s->shndx < k->nsections &&
+	       strcmp(k->sections[s->shndx].name, ".opd") == 0;
+}
+
+int corr_opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
+{
+	if (!corr_is_descriptor(k, s))
+		return 0;
+	const kelf_section *opd = &k->sections[s->shndx];
+	uint64_t at = s->value - (k->etype == ET_REL ? 0 : opd->addr);
+	if (at > opd->size || opd->size - at < 8)
+		return 0;
+	const kelf_reloc *r = corr_reloc_at(k, s->shndx, at);
+	if (r) {
+		const kelf_symbol *t = &k->symbols[r->sym];
+		if (t->shndx == 0 || t->shndx >= k->nsections)
+			return 0;
+		/* Values are section offsets in an object (0 for a section symbol),
+		 * addresses in a linked image. */
+		*sec = t->shndx;
+		*start = t->value + (uint64_t)r->addend - (k->etype == ET_REL ? 0 : k->sections[t->shndx].addr);
+		return 1;
+	}
+	const unsigned char *b = kelf_section_bytes(k, s->shndx);
+	if (!b || k->etype == ET_REL)
+		return 0;
+	uint64_t addr = 0;
+	for (int i = 0; i < 8; i++)
+		addr = addr << 8 | b[at + (size_t)(k->big_endian ? i : 7 - i)];
+	for (size_t i = 1; i < k->nsections; i++) {
+		const kelf_section *t = &k->sections[i];
+		if ((t->flags & SHF_EXECINSTR) && addr >= t->addr && addr - t->addr < t->size) {
+			*sec = i;
+			*start = addr - t->addr;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Both toolchains give an ELFv1 function symbol the size of its code, not
+ * of its 24-byte descriptor: clang writes ".size foo, .Lfunc_end0-.Lfunc_begin0",
+ * gcc ".size foo,.-.L.foo", both spans of the code the descriptor points at. */
+void corr_function_code(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start)
+{
+	size_t cs;
+	uint64_t at;
+	if (s->type == STT_FUNC && corr_opd_entry(k, s, &cs, &at) && at <= k->sections[cs].size &&
+	    s->size <= k->sections[cs].size - at) {
+		*sec = cs;
+		*start = at;
+		return;
+	}
+	*sec = s->shndx;
+	*start = kelf_symbol_offset(k, s);
+}

@@ -45,4 +45,19 @@ int32_t corr_reloc_target(const corr *c, int side, const kelf_reloc *r, uint64_t
  * a .toc entry, a literal pool word), or NULL; relocations must be loaded. */
 const kelf_reloc *corr_reloc_at(const kelf *k, size_t sec, uint64_t off);
 
+/* Whether symbol s names a ppc64 ELFv1 function descriptor: it is in .opd. */
+int corr_is_descriptor(const kelf *k, const kelf_symbol *s);
+
+/* ppc64 ELFv1: a function symbol names its descriptor in .opd, whose first
+ * doubleword holds the code's address (a relocation in an object or an
+ * image linked with --emit-relocs, else the address itself).  Sets *sec and
+ * *start (a section offset, not range-checked) to the code; 0 when s is no
+ * descriptor or its code cannot be read.  Relocations must be loaded. */
+int corr_opd_entry(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start);
+
+/* Where the code of symbol s (defined in a real section) is: for an ELFv1
+ * function, the code its descriptor points at when its size fits there,
+ * else its own section and kelf_symbol_offset.  Relocations must be loaded. */
+void corr_function_code(kelf *k, const kelf_symbol *s, size_t *sec, uint64_t *start);
+
 #endif

@@ -1,6 +1,7 @@
 -- What a reference points at, on every machine live patches target: a
 -- function whose only change is where its code points (another callee, other
 -- text) changed, and is in the list a live patch is built from.
+local B = require "helpers.build"
 local C = require "helpers.correlation"
 local machines = require "helpers.machines"
 
@@ -271,4 +272,37 @@ describe("an x86 reference whose instruction ends with an immediate", function()
     local got = changes(o, p)
     assert.are.same({ "getb" }, got.changed_functions)
   end)
+end)
+
+describe("a ppc64 ELFv1 function (powerpc64, big endian)", function()
+  -- Its symbol names its descriptor in .opd, alike on both sides (a
+  -- relocation to its code's section, the TOC, 0); its size is its code's.
+  local elfv1 = { name = "ppc64", cc = "clang-19 --target=powerpc64-linux-gnu", flags = "" }
+  it("is compared by the code its descriptor points at", function()
+    local o, p = machines.pair("opd_code", elfv1)
+    assert.are.same({ changed_functions = { "scale" } }, changes(o, p))
+    local r = C.run(o, p).result
+    for _, name in ipairs { "keep", "tail" } do
+      assert.are.equal("same", r:status(r:named("orig", name)[1]), name)
+    end
+    assert.are.equal("changed", r:status(r:named("orig", "scale")[1]))
+  end)
+
+  -- Linked (by the ppc64le binutils, which link big-endian ELFv1 too), each
+  -- descriptor holds its code's address, relocated with --emit-relocs.
+  for _, ldflags in ipairs { "", "--emit-relocs" } do
+    it(("is compared by its code in a linked image %s"):format(ldflags), function()
+      local out = {}
+      for _, side in ipairs { "orig", "patched" } do
+        local obj = machines.side("opd_code", side, elfv1)
+        out[side] = B.build("build/machines/ppc64/opd_code", ("build/machines/ppc64/opd_code/%s%s.elf")
+          :format(side, ldflags:gsub("[^%w]", "")), { obj },
+          ("powerpc64le-linux-gnu-ld -m elf64ppc %s -e scale -o $OUT %s"):format(ldflags, obj))
+      end
+      local r = C.run(out.orig, out.patched).result
+      local status = {}
+      for _, name in ipairs { "scale", "keep", "tail" } do status[name] = r:status(r:named("orig", name)[1]) end
+      assert.are.same({ scale = "changed", keep = "same", tail = "same" }, status)
+    end)
+  end
 end)
