@@ -762,9 +762,10 @@ static void check_children(corr *c)
 	}
 }
 
-/* Digests: only on the FUNC and OBJECT symbols of a relocatable object
- * defined in a real section; every relocation target resolves to a symbol
- * of the right section covering the offset. */
+/* Digests: only on the FUNC and OBJECT symbols defined in a real section of
+ * a side that is compared (a relocatable object, a linked image with its
+ * relocations or read by address); every relocation target resolves to a
+ * symbol of the right section covering the offset. */
 static void check_digests(corr *c)
 {
 	for (int s = 0; s < 2; s++) {
@@ -772,7 +773,7 @@ static void check_digests(corr *c)
 		for (uint32_t i = 1; i < k->nsymbols; i++) {
 			const kelf_symbol *sym = &k->symbols[i];
 			if (c->side[s].syms[i].flags & CS_DIGEST)
-				CHECK(k->etype == ET_REL && (sym->type == STT_FUNC || sym->type == STT_OBJECT) &&
+				CHECK(c->side[s].uncompared[0] == '\0' && (sym->type == STT_FUNC || sym->type == STT_OBJECT) &&
 				      sym->shndx != 0 && sym->shndx < k->nsections);
 			if (i < 16) {
 				uint32_t rank = 0, count = 0;
