@@ -159,6 +159,10 @@ static int on_insn(void *ud, const klp_insn *in)
 				lr_puts(buf, sizeof buf, &n, r->text);
 				memcpy(r->text, buf, n + 1);
 			}
+		} else if ((op->kind == KLP_OP_IMM || op->kind == KLP_OP_DISP) && x->sd->read_by_address &&
+			   x->sd->by_address && corr_section_at(x->sd, (uint64_t)op->value)) {
+			/* Read by address, a number that lies in the image is a reference (digest.h). */
+			lr_decoded(x, (int64_t)((uint64_t)op->value - k->sections[x->sec].addr), 0, r);
 		} else {
 			continue;
 		}

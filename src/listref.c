@@ -180,7 +180,8 @@ static void lr_place(ctx *x, size_t sec, int64_t off, int depth, int through, re
 			return;
 		}
 	}
-	if ((s->flags & SHF_STRINGS) && off >= 0) {
+	/* A linked image merges strings into a .rodata of other constants. */
+	if (((s->flags & SHF_STRINGS) || (k->etype != ET_REL && !(s->flags & SHF_EXECINSTR))) && off >= 0) {
 		lr_string(x, sec, (uint64_t)off, r);
 		return;
 	}

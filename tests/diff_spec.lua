@@ -271,6 +271,16 @@ describe("--diff on other layouts", function()
     assert.are.equal("addis   r4, r2, counter+0@ha", d.lines[1].text)
   end)
 
+  it("shows what an address holds in a linked image read by address (x86_64)", function()
+    local machines = require "helpers.machines"
+    local o, p = machines.images("image_refs", machines.get("x86_64"), "")
+    local d = diff(o, p, { "show" }, true).doc.diffs[1]
+    assert.are.equal("changed", d.status)
+    local rows = changed_rows(d)
+    assert.are.same({ "target", "lea     rdi, [rip + \"OldText\"]", "lea     rdi, [rip + \"NewText\"]" },
+      { rows[1].why, rows[1].text, rows[2].text })
+  end)
+
   it("completes an adrp without relocation with its :lo12: half (aarch64 linked image)", function()
     local o, p = targets_pair("aarch64-linux-gnu", "-e _start_fn")
     local d = diff(o, p, { "helper" }, true).doc.diffs[1]
