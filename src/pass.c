@@ -12,12 +12,13 @@
 #include <string.h>
 
 #include "forbid.h"
+#include "hash.h"
 #include "table.h"
 #include "trace.h"
 
 #define UNIT_CONFLICT UINT32_MAX
-/* Groups larger than this (orig x patched) are left to the ambiguity report:
- * their evidence is compared pairwise. */
+/* Groups larger than this (orig x patched) are not compared pairwise: they
+ * are split by their contents first (resolve_by_content). */
 #define MAX_REFINE_WORK (1u << 24)
 
 static int passes_filter(const corr *c, int side, uint32_t i, corr_filefilter f)
@@ -329,13 +330,104 @@ static long pair_positional(corr *c, const corr_pass *p, const uint32_t *a, size
 	return made;
 }
 
-/* Resolves a group that is not one-to-one: the base constraint alone, each
- * refinement, then greedy or positional pairing as the pass says. */
-static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, uint32_t *b, size_t nb)
+static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, uint32_t *b, size_t nb,
+			  corr_evidence base_ev);
+
+/* Whether the pass refines by r. */
+static int refines_by(const corr_pass *p, corr_refine r)
 {
-	if (na == 0 || nb == 0 || (uint64_t)na * nb > MAX_REFINE_WORK)
+	for (size_t i = 0; i < p->nrefine; i++)
+		if (p->refine[i] == r)
+			return 1;
+	return 0;
+}
+
+/* A member of an oversized group, with the class of its contents. */
+typedef struct classed {
+	uint64_t key;
+	uint32_t index;
+	uint32_t side;
+} classed;
+
+static int by_class(const void *x, const void *y)
+{
+	const classed *u = x, *v = y;
+	if (u->key != v->key)
+		return u->key < v->key ? -1 : 1;
+	if (u->side != v->side)
+		return u->side < v->side ? -1 : 1;
+	return u->index < v->index ? -1 : u->index > v->index; /* symtab order within a side */
+}
+
+/* Resolves a group too large to compare pairwise class by class of its
+ * contents (ev DIGEST: equal digests; SIZE: equal sizes), each class as a
+ * group of its own where the base constraint alone singles a pair out as ev;
+ * then what is left, by size after digests, or as a whole once small
+ * enough.  Sorting keeps it O(n log n), so no group its contents separate
+ * stays tied for its size. */
+static long resolve_by_content(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
+			       size_t nb, corr_evidence ev)
+{
+	size_t n = na + nb;
+	classed *v = malloc(n * sizeof *v);
+	uint32_t *sub = malloc(n * sizeof *sub), *left = malloc(n * sizeof *left);
+	long made = 0;
+	if (!v || !sub || !left)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int side = i >= na;
+		uint32_t s = side ? b[i - na] : a[i];
+		const corr_sym *cs = &c->side[side].syms[s];
+		uint64_t size = c->side[side].k->symbols[s].size;
+		v[i] = (classed){ ev == EV_DIGEST && (cs->flags & CS_DIGEST) ? cs->digest : klp_hash_mix(0x73697aU, size),
+				  s, (uint32_t)side };
+	}
+	qsort(v, n, sizeof *v, by_class);
+	for (size_t from = 0, to; from < n; from = to) {
+		size_t ka = 0, kb = 0;
+		for (to = from; to < n && v[to].key == v[from].key; to++)
+			;
+		for (size_t i = from; i < to; i++)
+			if (v[i].side == 0)
+				sub[ka++] = v[i].index;
+		for (size_t i = from; i < to; i++)
+			if (v[i].side == 1)
+				sub[ka + kb++] = v[i].index;
+		if (ka && kb && (uint64_t)ka * kb <= MAX_REFINE_WORK)
+			made += resolve_group(c, p, sub, ka, sub + ka, kb, ev);
+	}
+	memcpy(left, a, na * sizeof *a);
+	memcpy(left + na, b, nb * sizeof *b);
+	size_t la = unpaired(c, 0, left, na), lb = unpaired(c, 1, left + na, nb);
+	memmove(left + la, left + na, lb * sizeof *left);
+	if (la && lb && (uint64_t)la * lb <= MAX_REFINE_WORK)
+		made += resolve_group(c, p, left, la, left + la, lb, EV_UNIQUE);
+	else if (la && lb && ev == EV_DIGEST && refines_by(p, REFINE_SIZE))
+		made += resolve_by_content(c, p, left, la, left + la, lb, EV_SIZE);
+out:
+	free(v);
+	free(sub);
+	free(left);
+	return made;
+}
+
+/* Resolves a group that is not one-to-one: the base constraint alone (a
+ * pair it singles out has evidence base_ev), each refinement, then greedy
+ * or positional pairing as the pass says.  A group too large to compare
+ * pairwise goes by its contents, where the pass refines by them. */
+static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, uint32_t *b, size_t nb,
+			  corr_evidence base_ev)
+{
+	if (na == 0 || nb == 0)
 		return 0;
-	long made = pair_mutual(c, p, -1, EV_UNIQUE, a, na, b, nb);
+	if ((uint64_t)na * nb > MAX_REFINE_WORK) {
+		if (base_ev != EV_DIGEST && refines_by(p, REFINE_DIGEST))
+			return resolve_by_content(c, p, a, na, b, nb, EV_DIGEST);
+		if (base_ev != EV_SIZE && refines_by(p, REFINE_SIZE))
+			return resolve_by_content(c, p, a, na, b, nb, EV_SIZE);
+		return 0;
+	}
+	long made = pair_mutual(c, p, -1, base_ev, a, na, b, nb);
 	for (size_t r = 0; r < p->nrefine; r++)
 		made += pair_mutual(c, p, (long)r, corr_refine_evidence(p->refine[r]), a, na, b, nb);
 	if (p->greedy)
@@ -425,7 +517,7 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	}
 	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
 		size_t na = start[2 * g] - base, end = start[2 * g + 1];
-		made += resolve_group(c, p, order + base, na, order + base + na, end - base - na);
+		made += resolve_group(c, p, order + base, na, order + base + na, end - base - na, EV_UNIQUE);
 		if (c->watching)
 			trace_group(c, p, order + base, na, order + base + na, end - base - na);
 		base = end;

@@ -83,6 +83,41 @@ describe("linked images", function()
 end)
 
 describe("layouts", function()
+  it("pairs 6,000 same-named statics of one file by their contents, not by position", function()
+    -- A group of 6,000 x 6,000 candidates is too large to compare pairwise:
+    -- split by digest, each static pairs with the one of its contents.
+    -- The patched side lists them in reverse, so position would be wrong.
+    local n, objs = 6000, {}
+    for _, side in ipairs { "orig", "patched" } do
+      local s = ("%s/statics-%s.s"):format(OUT, side)
+      local f = assert(io.open(s, "w"))
+      f:write('.file "big.c"\n')
+      for k = 1, n do
+        local i = side == "orig" and k or n + 1 - k
+        -- f_NNNNN is renamed f below, in .strtab only (its sections keep s_NNNNN).
+        f:write(('.section .text.s_%05d,"ax",@progbits\n.type f_%05d,@function\nf_%05d:\nmovl $%d, %%eax\nret\n'
+          .. '.size f_%05d, .-f_%05d\n'):format(i, i, i, i, i, i))
+      end
+      f:close()
+      local raw = build(s:gsub("%.s$", ".o"), { s }, "as --64 -o $OUT " .. cli.quote(s))
+      f = assert(io.open(raw, "rb"))
+      local data = f:read("a")
+      f:close()
+      objs[side] = raw:gsub("%.o$", "-renamed.o")
+      f = assert(io.open(objs[side], "wb"))
+      f:write((data:gsub("f_%d%d%d%d%d%z", "f\0xxxxx\0")))
+      f:close()
+    end
+    local r = C.run(objs.orig, objs.patched)
+    assert.are.same({ n, 0, 0 }, { r.summary.pairs, r.summary.ambiguous, r.summary.positional })
+    local wrong = 0
+    for o, p, _, evidence in r.result:pairs() do
+      assert.are.equal("f", o.name)
+      if o.section ~= p.section or evidence ~= "digest" then wrong = wrong + 1 end
+    end
+    assert.are.equal(0, wrong)
+  end)
+
   it("reads more than 65,535 sections through SHN_XINDEX", function()
     local n = 70000
     local objs = {}
