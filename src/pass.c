@@ -282,11 +282,21 @@ static long pair_greedy(corr *c, const corr_pass *p, const uint32_t *a, size_t n
 	return made;
 }
 
+/* Whether symbol y of a side has the contents of orig symbol s (both digested). */
+static int same_content(const corr *c, uint32_t s, int side, uint32_t y)
+{
+	const corr_sym *a = &c->side[0].syms[s], *b = &c->side[side].syms[y];
+	return (a->flags & CS_DIGEST) && (b->flags & CS_DIGEST) && a->digest == b->digest;
+}
+
 /* Whether x and y (either side each) are positional candidates of each other
- * relative to the orig symbol s: same FILE scope and the pass's posmatch. */
-static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y)
+ * relative to the orig symbol s: same FILE scope and the pass's posmatch,
+ * and with content, the contents of s. */
+static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y, int content)
 {
 	if (side == 1 && !base_match(c, p, s, y))
+		return 0;
+	if (content && !same_content(c, s, side, y))
 		return 0;
 	if (side == 0 && p->file == FILE_COMPATIBLE) {
 		int32_t f = c->side[0].k->symbols[s].file, g = c->side[0].k->symbols[y].file;
@@ -300,9 +310,10 @@ static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int si
 }
 
 /* Breaks ties by position: orig s pairs with the patched candidate at s's
- * rank among its orig candidates, when both candidate lists are as long. */
+ * rank among its orig candidates, when both candidate lists are as long;
+ * with content, among those of its contents only. */
 static long pair_positional(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
-			    size_t nb)
+			    size_t nb, int content)
 {
 	long made = 0;
 	for (size_t i = 0; i < na; i++) {
@@ -311,14 +322,14 @@ static long pair_positional(corr *c, const corr_pass *p, const uint32_t *a, size
 			continue;
 		size_t rank = 0, norig = 0, npatched = 0, pick = 0;
 		for (size_t k = 0; k < na; k++) {
-			if (c->side[0].syms[a[k]].twin != CORR_NONE || !positional_peer(c, p, s, 0, a[k]))
+			if (c->side[0].syms[a[k]].twin != CORR_NONE || !positional_peer(c, p, s, 0, a[k], content))
 				continue;
 			if (a[k] == s)
 				rank = norig;
 			norig++;
 		}
 		for (size_t j = 0; j < nb; j++) {
-			if (c->side[1].syms[b[j]].twin != CORR_NONE || !positional_peer(c, p, s, 1, b[j]))
+			if (c->side[1].syms[b[j]].twin != CORR_NONE || !positional_peer(c, p, s, 1, b[j], content))
 				continue;
 			if (npatched == rank)
 				pick = j;
@@ -432,8 +443,12 @@ static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, u
 		made += pair_mutual(c, p, (long)r, corr_refine_evidence(p->refine[r]), a, na, b, nb);
 	if (p->greedy)
 		made += pair_greedy(c, p, a, na, b, nb);
+	/* Position decides among equal contents first: a symbol is never paired
+	 * by position with other contents while one of its own is free. */
 	if (p->positional)
-		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb));
+		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb), 1);
+	if (p->positional)
+		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb), 0);
 	return made;
 }
 

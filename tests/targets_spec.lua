@@ -83,30 +83,54 @@ describe("linked images", function()
 end)
 
 describe("layouts", function()
+  -- An object of one FILE whose local functions, one per (section, value)
+  -- of entries (each "movl $value, %eax; ret" in .text.SECTION), are all
+  -- named f: written as f_NNNNN and renamed in .strtab only.
+  local function same_named(name, entries)
+    local s = ("%s/%s.s"):format(OUT, name)
+    local f = assert(io.open(s, "w"))
+    f:write('.file "big.c"\n')
+    for k, e in ipairs(entries) do
+      f:write(('.section .text.%s,"ax",@progbits\n.type f_%05d,@function\nf_%05d:\nmovl $%d, %%eax\nret\n'
+        .. '.size f_%05d, .-f_%05d\n'):format(e[1], k, k, e[2], k, k))
+    end
+    f:close()
+    local raw = build(s:gsub("%.s$", ".o"), { s }, "as --64 -o $OUT " .. cli.quote(s))
+    f = assert(io.open(raw, "rb"))
+    local data = f:read("a")
+    f:close()
+    local out = raw:gsub("%.o$", "-renamed.o")
+    f = assert(io.open(out, "wb"))
+    f:write((data:gsub("f_%d%d%d%d%d%z", "f\0xxxxx\0")))
+    f:close()
+    return out
+  end
+
+  it("pairs by position only among equal contents while one is free", function()
+    -- Two copies of one function on each side (a, b; c, d) and one other
+    -- each (x, changed into y): position alone would pair a with y.
+    local o = same_named("ties-orig", { { "a", 1 }, { "b", 1 }, { "x", 3 } })
+    local p = same_named("ties-patched", { { "y", 5 }, { "c", 1 }, { "d", 1 } })
+    local got = {}
+    for op, pp, _, evidence in C.run(o, p).result:pairs() do
+      got[#got + 1] = ("%s-%s %s"):format(op.section, pp.section, evidence)
+    end
+    table.sort(got)
+    assert.are.same({ ".text.a-.text.c positional", ".text.b-.text.d positional", ".text.x-.text.y positional" }, got)
+  end)
+
   it("pairs 6,000 same-named statics of one file by their contents, not by position", function()
     -- A group of 6,000 x 6,000 candidates is too large to compare pairwise:
     -- split by digest, each static pairs with the one of its contents.
     -- The patched side lists them in reverse, so position would be wrong.
     local n, objs = 6000, {}
     for _, side in ipairs { "orig", "patched" } do
-      local s = ("%s/statics-%s.s"):format(OUT, side)
-      local f = assert(io.open(s, "w"))
-      f:write('.file "big.c"\n')
+      local entries = {}
       for k = 1, n do
         local i = side == "orig" and k or n + 1 - k
-        -- f_NNNNN is renamed f below, in .strtab only (its sections keep s_NNNNN).
-        f:write(('.section .text.s_%05d,"ax",@progbits\n.type f_%05d,@function\nf_%05d:\nmovl $%d, %%eax\nret\n'
-          .. '.size f_%05d, .-f_%05d\n'):format(i, i, i, i, i, i))
+        entries[k] = { ("s_%05d"):format(i), i }
       end
-      f:close()
-      local raw = build(s:gsub("%.s$", ".o"), { s }, "as --64 -o $OUT " .. cli.quote(s))
-      f = assert(io.open(raw, "rb"))
-      local data = f:read("a")
-      f:close()
-      objs[side] = raw:gsub("%.o$", "-renamed.o")
-      f = assert(io.open(objs[side], "wb"))
-      f:write((data:gsub("f_%d%d%d%d%d%z", "f\0xxxxx\0")))
-      f:close()
+      objs[side] = same_named("statics-" .. side, entries)
     end
     local r = C.run(objs.orig, objs.patched)
     assert.are.same({ n, 0, 0 }, { r.summary.pairs, r.summary.ambiguous, r.summary.positional })
