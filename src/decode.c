@@ -3,9 +3,9 @@
  * Capstone is given each instruction's address as the section's sh_addr plus
  * its offset (0 plus the offset in a relocatable object), so the targets it
  * computes are addresses; a target becomes a section offset by taking sh_addr
- * off again.  What Capstone 4 does not say, the ISA rules here do: which
- * s390 and ppc instructions branch (it marks few of them), where s390's
- * relative fields sit (bytes 2-3, or 2-5 in the 6-byte RIL formats), and
+ * off again.  What Capstone 4 does not say, the ISA rules here do (and in
+ * kinds.c, which s390 and ppc instructions branch): where s390's relative
+ * fields sit (bytes 2-3, or 2-5 in the 6-byte RIL formats), and
  * how far to skip undecodable bytes (x86 one byte, s390 the length its
  * opcode's top bits give, the others one word). */
 #include "decode.h"
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "places.h"
 #include "reloc.h"
 
@@ -117,173 +118,6 @@ int klp_decoder_fixed_width(const klp_decoder *d)
 	return d->width != 0;
 }
 
-/* ------------------------------------------------------------------ kinds */
-
-static int in_group(const cs_insn *in, uint8_t group)
-{
-	const cs_detail *dt = in->detail;
-	for (unsigned g = 0; g < dt->groups_count && g < sizeof dt->groups; g++)
-		if (dt->groups[g] == group)
-			return 1;
-	return 0;
-}
-
-static int starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int ends(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* ppc branch mnemonics: b, a condition, ctr/lr/tar, l (link), a (absolute),
- * then an optional +/- hint.  Returns the kind, or KLP_INSN_OTHER when the
- * mnemonic is not a branch (bpermd, brinc, ...). */
-static klp_insn_kind ppc_kind(const char *m)
-{
-	static const char *const conds[] = { "dnzt", "dnzf", "dzt", "dzf", "dnz", "dz", "eq", "ne", "lt", "le",
-					     "gt", "ge", "so", "ns", "un", "nu", "nl", "ng", "t", "f", "c", NULL };
-	if (m[0] != 'b')
-		return KLP_INSN_OTHER;
-	const char *p = m + 1;
-	for (int i = 0; conds[i]; i++)
-		if (starts(p, conds[i])) {
-			p += strlen(conds[i]);
-			break;
-		}
-	int to_lr = 0;
-	if (starts(p, "ctr"))
-		p += 3;
-	else if (starts(p, "lr"))
-		p += 2, to_lr = 1;
-	else if (starts(p, "tar"))
-		p += 3;
-	int link = *p == 'l';
-	p += link;
-	p += *p == 'a';
-	p += *p == '+' || *p == '-';
-	if (*p)
-		return KLP_INSN_OTHER;
-	return link ? KLP_INSN_CALL : to_lr ? KLP_INSN_RETURN : KLP_INSN_JUMP;
-}
-
-/* s390 compare-and-branch-relative: c[l][g](r|i)j<cond>. */
-static int s390_compare_branch(const char *m)
-{
-	if (*m++ != 'c')
-		return 0;
-	m += *m == 'l';
-	m += *m == 'g';
-	if (*m != 'r' && *m != 'i')
-		return 0;
-	return m[1] == 'j';
-}
-
-/* Whether an s390 mnemonic has a PC-relative operand (its last immediate). */
-static int s390_relative(const char *m)
-{
-	if (m[0] == 'j' || starts(m, "bras") || starts(m, "brc") || starts(m, "brx") || s390_compare_branch(m))
-		return 1;
-	return ends(m, "rl") && strcmp(m, "srl") != 0; /* larl, lrl, lgrl, strl, exrl, pfdrl, crl, ... */
-}
-
-static klp_insn_kind s390_kind(const cs_insn *in)
-{
-	const char *m = in->mnemonic;
-	if (starts(m, "bras") || starts(m, "bas"))
-		return KLP_INSN_CALL;
-	if (strcmp(m, "br") == 0 && strcmp(in->op_str, "%r14") == 0)
-		return KLP_INSN_RETURN;
-	if (m[0] == 'j' || starts(m, "br") || starts(m, "bc") || strcmp(m, "b") == 0 || s390_compare_branch(m))
-		return KLP_INSN_JUMP;
-	return KLP_INSN_OTHER;
-}
-
-static klp_insn_kind arm_kind(const cs_insn *in)
-{
-	const cs_arm *a = &in->detail->arm;
-	switch (in->id) {
-	case ARM_INS_BL:
-	case ARM_INS_BLX:
-		return KLP_INSN_CALL;
-	case ARM_INS_BX:
-		return a->op_count == 1 && a->operands[0].type == ARM_OP_REG && a->operands[0].reg == ARM_REG_LR
-			       ? KLP_INSN_RETURN
-			       : KLP_INSN_JUMP;
-	case ARM_INS_POP:
-	case ARM_INS_LDM:
-		for (unsigned o = 0; o < a->op_count && o < 36; o++)
-			if (a->operands[o].type == ARM_OP_REG && a->operands[o].reg == ARM_REG_PC)
-				return KLP_INSN_RETURN;
-		return KLP_INSN_OTHER;
-	case ARM_INS_B:
-	case ARM_INS_CBZ:
-	case ARM_INS_CBNZ:
-	case ARM_INS_TBB:
-	case ARM_INS_TBH:
-		return KLP_INSN_JUMP;
-	default:
-		return KLP_INSN_OTHER;
-	}
-}
-
-static klp_insn_kind mips_kind(const cs_insn *in)
-{
-	const cs_mips *m = &in->detail->mips;
-	switch (in->id) {
-	case MIPS_INS_JAL:
-	case MIPS_INS_JALR:
-	case MIPS_INS_JALRS:
-	case MIPS_INS_JALS:
-	case MIPS_INS_JALX:
-	case MIPS_INS_JIALC:
-	case MIPS_INS_JALRC:
-	case MIPS_INS_BAL:
-	case MIPS_INS_BALC:
-	case MIPS_INS_BGEZAL:
-	case MIPS_INS_BLTZAL:
-		return KLP_INSN_CALL;
-	case MIPS_INS_JR:
-	case MIPS_INS_JRC:
-		return m->op_count == 1 && m->operands[0].type == MIPS_OP_REG && m->operands[0].reg == MIPS_REG_RA
-			       ? KLP_INSN_RETURN
-			       : KLP_INSN_JUMP;
-	default:
-		break;
-	}
-	if (in_group(in, CS_GRP_CALL))
-		return KLP_INSN_CALL;
-	return in_group(in, CS_GRP_JUMP) ? KLP_INSN_JUMP : KLP_INSN_OTHER;
-}
-
-static klp_insn_kind kind_of(const klp_decoder *d, const cs_insn *in)
-{
-	switch (d->arch) {
-	case CS_ARCH_PPC:
-		return ppc_kind(in->mnemonic);
-	case CS_ARCH_SYSZ:
-		return s390_kind(in);
-	case CS_ARCH_ARM:
-		return arm_kind(in);
-	case CS_ARCH_MIPS:
-		return mips_kind(in);
-	case CS_ARCH_ARM64:
-		if (in->id == ARM64_INS_BL || in->id == ARM64_INS_BLR)
-			return KLP_INSN_CALL;
-		break;
-	default:
-		break;
-	}
-	if (in_group(in, CS_GRP_CALL))
-		return KLP_INSN_CALL;
-	if (in_group(in, CS_GRP_RET) || in_group(in, CS_GRP_IRET))
-		return KLP_INSN_RETURN;
-	return in_group(in, CS_GRP_JUMP) ? KLP_INSN_JUMP : KLP_INSN_OTHER;
-}
-
 /* ------------------------------------------------------------------ operands */
 
 /* Appends an operand to the record (silently dropped past the array). */
@@ -308,7 +142,7 @@ static void x86_operands(const klp_decoder *d, size_t sec, const cs_insn *in, kl
 {
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_encoding *enc = &x->encoding;
-	int relative = in_group(in, X86_GRP_BRANCH_RELATIVE);
+	int relative = klp_in_group(in, X86_GRP_BRANCH_RELATIVE);
 	int imm_field_used = 0;
 	for (unsigned o = 0; o < x->op_count && o < 8; o++) {
 		const cs_x86_op *op = &x->operands[o];
@@ -346,7 +180,7 @@ static void x86_operands(const klp_decoder *d, size_t sec, const cs_insn *in, kl
  * a store, which writes none. */
 static uint16_t written(const cs_insn *in, int is_reg, unsigned reg)
 {
-	return is_reg && !starts(in->mnemonic, "st") ? (uint16_t)reg : 0;
+	return is_reg && !klp_starts(in->mnemonic, "st") ? (uint16_t)reg : 0;
 }
 
 static void arm64_operands(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r)
@@ -426,7 +260,7 @@ static void ppc_operands(const klp_decoder *d, size_t sec, const cs_insn *in, kl
 	for (unsigned o = 0; o < n; o++)
 		if (p->operands[o].type == PPC_OP_IMM)
 			last_imm = (int)o;
-	int branch = ppc_kind(in->mnemonic) != KLP_INSN_OTHER;
+	int branch = klp_ppc_kind(in->mnemonic) != KLP_INSN_OTHER;
 	/* addis/addi rD, rS, imm: from the TOC pointer when rS is r2. */
 	int adds = (in->id == PPC_INS_ADDIS || in->id == PPC_INS_ADDI) && n == 3 && p->operands[0].type == PPC_OP_REG &&
 		   p->operands[1].type == PPC_OP_REG;
@@ -468,12 +302,12 @@ static void s390_operands(const klp_decoder *d, size_t sec, const cs_insn *in, k
 	for (unsigned o = 0; o < n; o++)
 		if (s->operands[o].type == SYSZ_OP_IMM)
 			last_imm = (int)o;
-	int relative = s390_relative(in->mnemonic);
+	int relative = klp_s390_relative(in->mnemonic);
 	/* RIL formats (6 bytes: larl, brasl, brcl/jg*, the *rl loads and
 	 * stores) hold a 32-bit field at bytes 2-5; RI, RIE and RSI formats a
 	 * 16-bit one at bytes 2-3. */
 	const char *m = in->mnemonic;
-	int ril = in->size == 6 && (m[0] == 'j' || starts(m, "brasl") || starts(m, "brcl") || ends(m, "rl"));
+	int ril = in->size == 6 && (m[0] == 'j' || klp_starts(m, "brasl") || klp_starts(m, "brcl") || klp_ends(m, "rl"));
 	for (unsigned o = 0; o < n; o++) {
 		const cs_sysz_op *op = &s->operands[o];
 		klp_operand *out = NULL;
@@ -520,7 +354,7 @@ static size_t bad_length(const klp_decoder *d, const unsigned char *code, size_t
 
 static void fill(const klp_decoder *d, size_t sec, const cs_insn *in, klp_insn *r, int thumb, int places)
 {
-	r->kind = (uint8_t)kind_of(d, in);
+	r->kind = (uint8_t)klp_kind_of(d->arch, in);
 	size_t mlen = strnlen(in->mnemonic, sizeof in->mnemonic);
 	size_t olen = strnlen(in->op_str, sizeof in->op_str);
 	if (mlen > 40)
