@@ -84,6 +84,7 @@ typedef struct coder {
 	uint64_t pending;           /* line-load immediates since the last call, hashed */
 	int npending;
 	int by_address;             /* the side is read by address (digest.h) */
+	int fixed_width;            /* a cleared field is the whole word (klp_decoder_fixed_width) */
 	uint64_t sec_addr;          /* the section's address */
 	uint64_t toc;               /* ppc64: the TOC pointer's value (corr_side.toc) */
 	struct {
@@ -143,15 +144,20 @@ static uint64_t place_identity(coder *w, uint64_t to)
 }
 
 /* The hash of an instruction's text without its numbers (0x1c, #-8, 907,
- * with the sign, '#' or comma before each; register names keep their digits):
- * what is left of an instruction whose address fields are cleared,
- * registers and all. */
-static uint64_t text_without_numbers(const char *text)
+ * with the sign, '#' or comma before each; register names keep their
+ * digits): what is left of an instruction whose address fields are cleared,
+ * registers and all.  last: only its last number, the one a fixed-width
+ * ISA's cleared whole word encodes beside others (tbz w0, #3, target). */
+static uint64_t text_without_numbers(const char *text, int last)
 {
 	char out[KLP_INSN_TEXT];
-	size_t n = 0;
+	size_t n = 0, final = SIZE_MAX;
+	for (size_t i = 0; text[i]; i++)
+		if (isdigit((unsigned char)text[i]) && (i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_')))
+			final = i;
 	for (size_t i = 0; text[i] && n < sizeof out;) {
-		if (isdigit((unsigned char)text[i]) && (i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_'))) {
+		if (isdigit((unsigned char)text[i]) && (i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_')) &&
+		    (!last || i == final)) {
 			while (n > 0 && strchr(" +-#,", out[n - 1]))
 				n--;
 			if (text[i] == '0' && text[i + 1] == 'x')
@@ -276,7 +282,7 @@ static int add_insn(void *ud, const klp_insn *insn)
 	/* No relocation: references count by what they reach; a cleared
 	 * whole word (fixed-width ISAs) keeps its registers through the text. */
 	if (first == last && references(w, insn, bytes, n, &h))
-		h = klp_hash_mix(h, text_without_numbers(insn->text));
+		h = klp_hash_mix(h, text_without_numbers(insn->text, w->fixed_width));
 	for (const kelf_reloc *r = first; r < last; r++) {
 		/* In a linked image the field holds an address: cleared, as in the byte digest. */
 		if (w->k->etype != ET_REL)
@@ -325,7 +331,8 @@ int corr_code_digest(corr *c, int side, uint32_t i, klp_decoder *d, uint64_t *co
 	size_t first = kelf_first_reloc(k, sec, at);
 	coder w = { c, side, k, sec, at, s->size, k->relocs + first, k->relocs + k->reloc_start[sec + 1],
 		    line_registers(k->machine), klp_hash_mix(s->type, s->size), klp_hash_mix(s->type, s->size), 0, 0,
-		    c->side[side].read_by_address, k->etype == ET_REL ? 0 : k->sections[sec].addr, c->side[side].toc,
+		    c->side[side].read_by_address, klp_decoder_fixed_width(d), k->etype == ET_REL ? 0 : k->sections[sec].addr,
+		    c->side[side].toc,
 		    { { 0, 0, 0 } }, 0 };
 	if (klp_decode(d, sec, at, s->size, KLP_DECODE_NO_PLACES, add_insn, &w) != 0)
 		return 0;

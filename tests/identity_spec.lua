@@ -34,12 +34,12 @@ describe("a call to a renamed callee", function()
   end
 end)
 
-describe("a change in a branch's register only", function()
+describe("a change in a branch's register or tested bit only", function()
   for _, m in ipairs(machines.all) do
     -- Decoded, the branch's target field is cleared (on AArch64 and ppc64le
-    -- its whole word): the register still counts.
+    -- its whole word): the register and tbz's bit number still count.
     it(("changes the function (%s)"):format(m.name), function()
-      assert.are.same({ changed_functions = { "test_reg" } }, changes(machines.pair("branch_register", m)))
+      assert.are.same({ changed_functions = { "test_bit", "test_reg" } }, changes(machines.pair("branch_register", m)))
     end)
   end
 end)
