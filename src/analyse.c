@@ -282,7 +282,7 @@ int corr_summarise(corr *c, corr_summary *out)
 					out->patched_only++;
 			} else if (s == 0) {
 				out->pairs++;
-				out->positional += cs->evidence == EV_POSITIONAL;
+				out->positional += corr_evidence_positional((corr_evidence)cs->evidence);
 			}
 		}
 	for (size_t f = 0; c->file_positional && f < c->side[0].k->nfiles; f++)

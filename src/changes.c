@@ -30,7 +30,7 @@ int corr_pair_notable(const corr *c, uint32_t a)
 {
 	const corr_sym *cs = &c->side[0].syms[a];
 	const kelf_symbol *sa = &c->side[0].k->symbols[a], *sb = &c->side[1].k->symbols[cs->twin];
-	return cs->evidence == EV_POSITIONAL || sa->bind != sb->bind || sa->name_len != sb->name_len ||
+	return corr_evidence_positional((corr_evidence)cs->evidence) || sa->bind != sb->bind || sa->name_len != sb->name_len ||
 	       memcmp(sa->name, sb->name, sa->name_len) != 0;
 }
 

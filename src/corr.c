@@ -62,6 +62,8 @@ void corr_free(corr *c)
 		free(c->side[s].by_section);
 		free(c->side[s].section_start);
 		free(c->side[s].by_address);
+		free(c->side[s].prev_anchor);
+		free(c->side[s].next_anchor);
 	}
 	free(c->map_tu);
 	free(c->map_file);

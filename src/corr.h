@@ -31,6 +31,7 @@ enum {
 	CS_DIGEST = 1u << 4,     /* digest holds a content digest */
 	CS_CODE_SAME = 1u << 5,  /* digests differ, but decoded, the code is the same (compare.h) */
 	CS_CODE_LINE = 1u << 6,  /* digests differ only in line numbers (compare.h) */
+	CS_VOTED = 1u << 7,      /* a vote of the use pass named it, agreed or disputed (use.c) */
 };
 
 /* Per-symbol correlation state. */
@@ -62,6 +63,7 @@ typedef struct corr_side {
 	struct klp_index *names; /* every symbol by name (sympos.h), built on demand */
 	uint32_t *by_section; /* named symbols sorted by (section, value), for targets */
 	size_t *section_start;/* by_section range of each section */
+	int32_t *prev_anchor, *next_anchor; /* per symbol, the paired symbols around it (layout.h) */
 	uint32_t *by_address; /* a linked image's loaded sections sorted by address (corr_section_at) */
 	size_t naddressed;
 	uint64_t toc;         /* ppc64 linked image: the TOC pointer (r2) its code uses, or 0 */

@@ -21,7 +21,11 @@
 	X(LLVM, "llvm", "the only candidate of the same .llvm.-ness")                                          \
 	X(DIGEST, "digest", "the only candidate with the same contents (bytes and relocation targets)")        \
 	X(USE, "use", "the twins of the functions using it use it at the same place")                          \
+	X(LAYOUT, "layout", "the only candidate between the twins of its neighbours in its section")          \
 	X(POSITIONAL, "positional", "tie broken by position among equal counts")                               \
+	X(IDENTICAL, "identical",                                                                              \
+	  "tie broken by position among candidates identical in content and unused by any pair: "               \
+	  "either choice gives the same code")                                                                 \
 	X(FIRST, "first", "the first candidate in symtab order")                                               \
 	X(EXPLICIT, "explicit", "paired explicitly ({rule})")
 
@@ -34,7 +38,8 @@
 	X(SCOPE, "scope")   /* both TU-local (LOCAL or .llvm.) or both not */                                  \
 	X(FILE, "file")     /* both .llvm., both without FILE, or twin FILEs */                                \
 	X(LLVM, "llvm")     /* both .llvm. or both not */                                                      \
-	X(DIGEST, "digest") /* equal content digest */
+	X(DIGEST, "digest") /* equal content digest */                                                     \
+	X(LAYOUT, "layout") /* the paired symbols around them are twins (layout.h) */
 
 /* Why a watched symbol did or did not pair in one run of a pass (--why). */
 #define CORR_OUTCOMES(X)                                                                                       \
@@ -69,6 +74,12 @@ const char *corr_status_name(corr_status st);
 
 /* The refinement names, NULL-terminated, in enum order. */
 extern const char *const corr_refine_names[REFINE_COUNT + 1];
+
+/* Whether evidence says position decided the pair (identical contents or not). */
+static inline int corr_evidence_positional(corr_evidence ev)
+{
+	return ev == EV_POSITIONAL || ev == EV_IDENTICAL;
+}
 
 /* The evidence a refinement gives a pair it singles out. */
 corr_evidence corr_refine_evidence(corr_refine r);

@@ -31,24 +31,49 @@ static int get_bool(lua_State *L, int t, const char *field)
 	return v;
 }
 
+/* Reads the list of refinement names on top of the stack (from pass field
+ * `field`) into v; returns the count. */
+static size_t refine_list(lua_State *L, const char *field, corr_refine *v)
+{
+	luaL_checktype(L, -1, LUA_TTABLE);
+	size_t n = lua_rawlen(L, -1);
+	if (n > CORR_MAX_REFINE)
+		luaL_error(L, "pass field '%s': at most %d refinements", field, CORR_MAX_REFINE);
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, -1, (lua_Integer)i + 1);
+		v[i] = (corr_refine)luaL_checkoption(L, -1, NULL, corr_refine_names);
+		lua_pop(L, 1);
+	}
+	return n;
+}
+
 /* Reads t[field], a list of refinement names, into v; returns the count. */
 static size_t check_refines(lua_State *L, int t, const char *field, corr_refine *v)
 {
 	lua_getfield(L, t, field);
-	size_t n = 0;
-	if (!lua_isnil(L, -1)) {
-		luaL_checktype(L, -1, LUA_TTABLE);
-		n = lua_rawlen(L, -1);
-		if (n > CORR_MAX_REFINE)
-			luaL_error(L, "pass field '%s': at most %d refinements", field, CORR_MAX_REFINE);
-		for (size_t i = 0; i < n; i++) {
-			lua_rawgeti(L, -1, (lua_Integer)i + 1);
-			v[i] = (corr_refine)luaL_checkoption(L, -1, NULL, corr_refine_names);
-			lua_pop(L, 1);
-		}
-	}
+	size_t n = lua_isnil(L, -1) ? 0 : refine_list(L, field, v);
 	lua_pop(L, 1);
 	return n;
+}
+
+/* Reads t.positional_within, a list of refinement lists (the classes
+ * position decides within first, in turn), into p. */
+static void check_within(lua_State *L, int t, corr_pass *p)
+{
+	lua_getfield(L, t, "positional_within");
+	if (!lua_isnil(L, -1)) {
+		luaL_checktype(L, -1, LUA_TTABLE);
+		size_t n = lua_rawlen(L, -1);
+		if (n > CORR_MAX_WITHIN)
+			luaL_error(L, "pass field 'positional_within': at most %d classes", CORR_MAX_WITHIN);
+		for (size_t w = 0; w < n; w++) {
+			lua_rawgeti(L, -1, (lua_Integer)w + 1);
+			p->within_len[w] = refine_list(L, "positional_within", p->within[w]);
+			lua_pop(L, 1);
+		}
+		p->nwithin = n;
+	}
+	lua_pop(L, 1);
 }
 
 /* Reads a pass description table (see README, "Policies") into p. */
@@ -77,6 +102,7 @@ static void check_pass(lua_State *L, int t, corr *c, corr_pass *p)
 	p->filter[1] = check_filter(L, t, "patched");
 	p->nrefine = check_refines(L, t, "refine", p->refine);
 	p->nposmatch = check_refines(L, t, "positional_match", p->posmatch);
+	check_within(L, t, p);
 }
 
 /* corr:run(pass) -> number of pairs made; {rule = s, use = true} pairs

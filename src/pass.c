@@ -13,6 +13,7 @@
 
 #include "forbid.h"
 #include "hash.h"
+#include "layout.h"
 #include "table.h"
 #include "trace.h"
 
@@ -200,6 +201,8 @@ static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy
 		return sx == sy ? a->file == b->file : corr_file_compatible(c, sx, x, y);
 	case REFINE_DIGEST:
 		return (ca->flags & CS_DIGEST) && (cb->flags & CS_DIGEST) && ca->digest == cb->digest;
+	case REFINE_LAYOUT:
+		return sx == sy ? corr_layout_same_gap(c, sx, x, sy, y) : corr_layout_agrees(c, x, y);
 	case REFINE_TU: {
 		if (sx == sy || sx != 0)
 			return 0;
@@ -289,15 +292,21 @@ static int same_content(const corr *c, uint32_t s, int side, uint32_t y)
 	return (a->flags & CS_DIGEST) && (b->flags & CS_DIGEST) && a->digest == b->digest;
 }
 
-/* Whether x and y (either side each) are positional candidates of each other
- * relative to the orig symbol s: same FILE scope and the pass's posmatch,
- * and with content, the contents of s. */
-static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y, int content)
+/* Whether y (either side) is a positional candidate relative to the orig
+ * symbol s: same FILE scope, the pass's posmatch, and within the class of s
+ * that `within` names (digest: its contents; layout: its gap). */
+static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y,
+			   const corr_refine *within, size_t nwithin)
 {
 	if (side == 1 && !base_match(c, p, s, y))
 		return 0;
-	if (content && !same_content(c, s, side, y))
-		return 0;
+	for (size_t r = 0; r < nwithin; r++) {
+		int holds = within[r] == REFINE_DIGEST	 ? same_content(c, s, side, y)
+			    : within[r] == REFINE_LAYOUT ? corr_layout_same_gap(c, 0, s, side, y)
+							 : refine_holds(c, within[r], 0, s, side, y);
+		if (!holds)
+			return 0;
+	}
 	if (side == 0 && p->file == FILE_COMPATIBLE) {
 		int32_t f = c->side[0].k->symbols[s].file, g = c->side[0].k->symbols[y].file;
 		if (f != KELF_NO_FILE && g != KELF_NO_FILE && f != g)
@@ -309,33 +318,49 @@ static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int si
 	return 1;
 }
 
+/* Whether a class holds only candidates of one content. */
+static int within_content(const corr_refine *within, size_t nwithin)
+{
+	for (size_t r = 0; r < nwithin; r++)
+		if (within[r] == REFINE_DIGEST)
+			return 1;
+	return 0;
+}
+
 /* Breaks ties by position: orig s pairs with the patched candidate at s's
  * rank among its orig candidates, when both candidate lists are as long;
- * with content, among those of its contents only. */
+ * with `within`, among the candidates of its class only.  Among candidates
+ * of one content that no paired symbol uses, the pair is `identical`:
+ * either choice gives the same code and the same references. */
 static long pair_positional(corr *c, const corr_pass *p, const uint32_t *a, size_t na, const uint32_t *b,
-			    size_t nb, int content)
+			    size_t nb, const corr_refine *within, size_t nwithin)
 {
 	long made = 0;
+	int content = within_content(within, nwithin);
 	for (size_t i = 0; i < na; i++) {
 		uint32_t s = a[i];
 		if (c->side[0].syms[s].twin != CORR_NONE)
 			continue;
 		size_t rank = 0, norig = 0, npatched = 0, pick = 0;
+		int used = 0;
 		for (size_t k = 0; k < na; k++) {
-			if (c->side[0].syms[a[k]].twin != CORR_NONE || !positional_peer(c, p, s, 0, a[k], content))
+			if (c->side[0].syms[a[k]].twin != CORR_NONE || !positional_peer(c, p, s, 0, a[k], within, nwithin))
 				continue;
 			if (a[k] == s)
 				rank = norig;
 			norig++;
+			used |= c->side[0].syms[a[k]].flags & CS_VOTED;
 		}
 		for (size_t j = 0; j < nb; j++) {
-			if (c->side[1].syms[b[j]].twin != CORR_NONE || !positional_peer(c, p, s, 1, b[j], content))
+			if (c->side[1].syms[b[j]].twin != CORR_NONE || !positional_peer(c, p, s, 1, b[j], within, nwithin))
 				continue;
 			if (npatched == rank)
 				pick = j;
 			npatched++;
+			used |= c->side[1].syms[b[j]].flags & CS_VOTED;
 		}
-		if (norig == npatched && norig > 0 && corr_pair(c, s, b[pick], p->rule, EV_POSITIONAL) == 0)
+		corr_evidence ev = content && !used ? EV_IDENTICAL : EV_POSITIONAL;
+		if (norig == npatched && norig > 0 && corr_pair(c, s, b[pick], p->rule, ev) == 0)
 			made++;
 	}
 	return made;
@@ -443,12 +468,13 @@ static long resolve_group(corr *c, const corr_pass *p, uint32_t *a, size_t na, u
 		made += pair_mutual(c, p, (long)r, corr_refine_evidence(p->refine[r]), a, na, b, nb);
 	if (p->greedy)
 		made += pair_greedy(c, p, a, na, b, nb);
-	/* Position decides among equal contents first: a symbol is never paired
-	 * by position with other contents while one of its own is free. */
-	if (p->positional)
-		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb), 1);
-	if (p->positional)
-		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb), 0);
+	/* Position decides within the pass's classes first (the default: equal
+	 * contents in one gap, equal contents, one gap), then among all. */
+	for (size_t w = 0; p->positional && w <= p->nwithin; w++) {
+		size_t nw = w < p->nwithin ? p->within_len[w] : 0;
+		made += pair_positional(c, p, a, unpaired(c, 0, a, na), b, unpaired(c, 1, b, nb),
+					w < p->nwithin ? p->within[w] : NULL, nw);
+	}
 	return made;
 }
 
@@ -485,6 +511,18 @@ static void trace_left_out(corr *c, const corr_pass *p, const corr_member *m, si
 		}
 }
 
+/* Whether the pass refines, matches or ranks by layout. */
+static int uses_layout(const corr_pass *p)
+{
+	int any = refines_by(p, REFINE_LAYOUT);
+	for (size_t r = 0; r < p->nposmatch; r++)
+		any |= p->posmatch[r] == REFINE_LAYOUT;
+	for (size_t w = 0; w < p->nwithin; w++)
+		for (size_t r = 0; r < p->within_len[w]; r++)
+			any |= p->within[w][r] == REFINE_LAYOUT;
+	return any;
+}
+
 long corr_run_pass(corr *c, const corr_pass *p)
 {
 	size_t n;
@@ -492,6 +530,8 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	uint32_t *gid = NULL, *start = NULL, *order = NULL;
 	long made = -1;
 	if (!m)
+		goto out;
+	if (uses_layout(p) && corr_layout_update(c) != 0)
 		goto out;
 	if (c->watching)
 		trace_left_out(c, p, m, n, OUT_FILTERED);

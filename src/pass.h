@@ -16,6 +16,7 @@ typedef enum corr_keysel { KEY_NAME, KEY_KEY } corr_keysel;
 typedef enum corr_filefilter { FF_ANY, FF_WITH_FILE, FF_WITHOUT_FILE } corr_filefilter;
 
 #define CORR_MAX_REFINE 8
+#define CORR_MAX_WITHIN 4
 
 typedef struct corr_pass {
 	uint16_t rule;           /* index from corr_rule_id, recorded on each pair */
@@ -30,6 +31,9 @@ typedef struct corr_pass {
 	int positional;          /* then break equal-count ties by position */
 	size_t nposmatch;        /* positional candidates must agree on these */
 	corr_refine posmatch[CORR_MAX_REFINE];
+	size_t nwithin;          /* position decides first within these classes, in turn */
+	size_t within_len[CORR_MAX_WITHIN];
+	corr_refine within[CORR_MAX_WITHIN][CORR_MAX_REFINE];
 } corr_pass;
 
 /* Runs one pass; returns the number of pairs it made, or -1 on ENOMEM. */

@@ -1,7 +1,8 @@
-/* use: pairing statics by use, the way kpatch does.  When twin functions
- * reference same-keyed local statics in the same order, the i-th such static
- * of the orig function is the twin of the i-th of the patched one.  A static
- * pairs only when every function pair that votes for it agrees. */
+/* use: pairing statics by use, the way kpatch does, and by the call graph.
+ * When twin functions (or twin data: ops tables, jump tables) reference
+ * same-keyed local statics in the same order, the i-th such static of the
+ * orig one is the twin of the i-th of the patched one.  A static pairs only
+ * when every pair that votes for it agrees. */
 #include "use.h"
 
 #include <stdint.h>
@@ -235,8 +236,8 @@ static size_t uses_of(const corr *c, int side, const reader *rd, uint32_t f, use
 		if (open_static(c, side, t))
 			scratch[nrel++] = (ref){ rel->offset, t };
 	}
-	long ndec;
-	const ref *dec = decoded_of(c, side, rd, f, &ndec);
+	long ndec = 0;
+	const ref *dec = s->type == STT_FUNC ? decoded_of(c, side, rd, f, &ndec) : NULL;
 	if (ndec < 0)
 		return SIZE_MAX;
 	/* Both lists are in offset order: merge them. */
@@ -459,7 +460,7 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 		goto out;
 	for (uint32_t a = 1; a < ka->nsymbols; a++) {
 		int32_t b = c->side[0].syms[a].twin;
-		if (b == CORR_NONE || ka->symbols[a].type != STT_FUNC)
+		if (b == CORR_NONE || (ka->symbols[a].type != STT_FUNC && ka->symbols[a].type != STT_OBJECT))
 			continue;
 		size_t na = uses_of(c, 0, &rd[0], a, ua, MAX_USES, scratch);
 		size_t nb = uses_of(c, 1, &rd[1], (uint32_t)b, ub, MAX_USES, scratch);
@@ -471,6 +472,10 @@ long corr_pair_by_use(corr *c, uint16_t rule)
 	made = 0;
 	if (nv == 0)
 		goto out;
+	for (size_t i = 0; i < nv; i++) {
+		c->side[0].syms[v[i].orig].flags |= CS_VOTED;
+		c->side[1].syms[v[i].patched].flags |= CS_VOTED;
+	}
 	qsort(v, nv, sizeof *v, by_orig);
 	drop_disputed(v, nv, 0);
 	qsort(v, nv, sizeof *v, by_patched);

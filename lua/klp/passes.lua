@@ -4,15 +4,18 @@
 local M = {}
 
 --- An unchanged name, same FILE.  Renumbered names (count.5) only where their
---- key group holds the same names on both sides.
-M.exact = { rule = "exact", key = "name", file = "same", numbered_guard = true, refine = { "digest", "size" } }
+--- key group holds the same names on both sides.  Ties split by content
+--- digest, then by size, then by layout (the paired symbols around them).
+M.exact = { rule = "exact", key = "name", file = "same", numbered_guard = true,
+            refine = { "digest", "size", "layout" } }
 
 --- Same key within a FILE (or both global): suffix churn and renumbering;
---- ties split by the TU map, then by content digest, then by size.
-M.suffix = { rule = "suffix", key = "key", file = "same", refine = { "tu", "digest", "size" } }
+--- ties split by the TU map, then by content digest, size and layout.
+M.suffix = { rule = "suffix", key = "key", file = "same", refine = { "tu", "digest", "size", "layout" } }
 
---- Statics by use: where twin functions reference same-keyed statics in the
---- same order, those statics are twins (kpatch's way).
+--- Statics by use and by the call graph: where twin functions or twin data
+--- reference same-keyed statics in the same order, those statics are twins
+--- (kpatch's way, through calls the assembler resolved too).
 M.use = { rule = "use", use = true }
 
 --- A local that became global (ThinLTO promotion, LLVM 23 plain names).
@@ -27,9 +30,11 @@ M.demotion = { rule = "demotion", key = "key", file = "compatible", orig = { fil
 --- teach the TU map what resolves the next.
 M.evidence = { loop = { M.suffix, M.use, M.promotion, M.demotion } }
 
---- What is still tied, by symtab position, only between equal counts.
-M.positional = { rule = "positional", key = "key", file = "same", refine = { "tu", "digest", "size" },
-                 positional = true }
+--- What is still tied, by symtab position, only between equal counts: first
+--- among equal contents in one gap between paired neighbours, then among
+--- equal contents, then in one gap, then among all.
+M.positional = { rule = "positional", key = "key", file = "same", refine = { "tu", "digest", "size", "layout" },
+                 positional = true, positional_within = { { "layout", "digest" }, { "digest" }, { "layout" } } }
 
 --- A copy of pass p with the fields of t changed.
 function M.with(p, t)

@@ -36,7 +36,7 @@ local EXCLUDE = {
 local PASS = {
   rule = "string", key = "string", file = "string", numbered_guard = "boolean", orig = "table",
   patched = "table", refine = "table", cumulative = "boolean", greedy = "boolean",
-  positional = "boolean", positional_match = "table", use = "boolean",
+  positional = "boolean", positional_match = "table", positional_within = "table", use = "boolean",
 }
 local ACTIONS = { tu = true, clone = true, strip = true, exclude = true }
 

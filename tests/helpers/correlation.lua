@@ -2,6 +2,8 @@
 -- result into plain tables that assertions can name directly.
 local fixtures = require "helpers.fixtures"
 local klp = require "klp"
+local klp_passes = require "klp.passes"
+local default = require "klp.presets.default"
 
 local M = {}
 
@@ -60,6 +62,43 @@ function M.count(t)
   local n = 0
   for _ in pairs(t) do n = n + 1 end
   return n
+end
+
+--- The default policy with one piece of evidence taken out: a refinement
+--- ("digest", "size", "tu", "layout") from every pass, the use pass ("use"),
+--- or the numbered guard ("numbered_guard").
+function M.without(what)
+  local function keep(list)
+    local out = {}
+    for _, r in ipairs(list) do if r ~= what then out[#out + 1] = r end end
+    return out
+  end
+  local function strip(p)
+    if p.loop then
+      local loop = {}
+      for _, q in ipairs(p.loop) do
+        local kept = strip(q)
+        if kept then loop[#loop + 1] = kept end
+      end
+      return { loop = loop }
+    end
+    if what == "use" and p.use then return nil end
+    local q = klp_passes.with(p, {})
+    if what == "numbered_guard" then q.numbered_guard = false end
+    if q.refine then q.refine = keep(q.refine) end
+    if q.positional_within then
+      local within = {}
+      for _, class in ipairs(q.positional_within) do
+        local k = keep(class)
+        if #k > 0 then within[#within + 1] = k end
+      end
+      q.positional_within = within
+    end
+    return q
+  end
+  local passes = {}
+  for i, p in ipairs(default.passes) do passes[i] = strip(p) end
+  return { passes = passes }
 end
 
 return M
