@@ -2,7 +2,6 @@
 local C = require "helpers.correlation"
 local cli = require "helpers.cli"
 local fixtures = require "helpers.fixtures"
-local klp_passes = require("klp").passes
 
 describe("--list-policies", function()
   it("lists every preset with one line", function()
@@ -91,8 +90,6 @@ describe("renumbered statics", function()
   it("default pairs them by use, so strict accepts; objtool pairs them by position", function()
     local r = C.fixture("renumbered_statics", "gcc", "strict")
     assert.are.same({}, r.result:failures())
-    r = C.fixture("renumbered_statics", "gcc", { ties = "positional", passes = {
-      klp_passes.exact, klp_passes.evidence } })
     r = C.fixture("renumbered_statics", "gcc", "objtool")
     assert.are.same({ to = "count.7@r.c", rule = "positional", evidence = "positional" }, r.pairs["count.5@r.c"])
   end)
@@ -112,5 +109,68 @@ describe("clone changes (gcc_clones)", function()
   it("strict fails on them; default only reports them", function()
     assert.are.same({}, C.fixture("gcc_clones", "gcc").result:failures())
     assert.are.same({ "2 clone-kind changes" }, C.fixture("gcc_clones", "gcc", "strict").result:failures())
+  end)
+end)
+
+describe("objtool's find_twin and positional fallback on a renumbered __flags.N family", function()
+  local B = require "helpers.build"
+  local OUT = B.ROOT .. "/build/test-presets"
+
+  -- An object with one FILE and the local objects `list` ({name, a, b}: two
+  -- words each) in .data, in symtab order.
+  local function flags(tag, list)
+    local lines = { '.file "f.c"', ".data" }
+    for _, e in ipairs(list) do
+      lines[#lines + 1] = (".type %s,@object\n%s:\n.long %d, %d\n.size %s, .-%s"):format(e[1], e[1], e[2], e[3], e[1],
+        e[1])
+    end
+    local s = B.write(("%s/%s.s"):format(OUT, tag), table.concat(lines, "\n") .. "\n")
+    return B.build(OUT, s:gsub("%.s$", ".o"), { s }, "as --64 -o $OUT " .. cli.quote(s))
+  end
+
+  -- orig name -> {patched name, evidence} of every pair the objtool preset makes.
+  local function pairs_of(o, p)
+    local out = {}
+    for a, b, _, ev in C.run(o, p, "objtool").result:pairs() do out[a.name] = { b.name, ev } end
+    return out
+  end
+
+  local A, Bv, Cv = { 1, 1 }, { 2, 2 }, { 3, 3 }
+  local function fam(tag, contents)
+    local list = {}
+    for i, v in ipairs(contents) do list[i] = { "__flags." .. (i - 1), v[1], v[2] } end
+    return flags(tag, list)
+  end
+  local orig = fam("flags-orig", { A, Bv, Cv })
+
+  it("pairs by checksum whatever the numbers, and leaves a changed one among two unpaired", function()
+    -- Patched inserts one (N) before B and changes C: A and B pair by
+    -- content (L4), C' and N stay tied 1 against 2, which position refuses.
+    local got = pairs_of(orig, fam("flags-inserted", { A, { 9, 9 }, Bv, { 3, 4 } }))
+    assert.are.same({ ["__flags.0"] = { "__flags.0", "digest" }, ["__flags.1"] = { "__flags.2", "digest" } }, got)
+  end)
+
+  it("pairs the last one left at the first level, by name alone, after the checksums", function()
+    -- B removed, D added: A and C pair by content; B and D are then the
+    -- only candidates left (objtool pairs them, and fails on changed data).
+    local got = pairs_of(orig, fam("flags-replaced", { A, Cv, { 4, 4 } }))
+    assert.are.same({ ["__flags.0"] = { "__flags.0", "digest" }, ["__flags.2"] = { "__flags.1", "digest" },
+                      ["__flags.1"] = { "__flags.2", "unique" } }, got)
+  end)
+
+  it("falls back to position only when nothing else pairs, in symtab order, not by content", function()
+    -- All three changed: rank i pairs with rank i.  An identical copy
+    -- elsewhere in the family does not pull its twin out of rank (objtool
+    -- has no content-first rule).
+    local got = pairs_of(orig, fam("flags-changed", { { 1, 2 }, { 2, 3 }, { 3, 4 } }))
+    assert.are.same({ ["__flags.0"] = { "__flags.0", "positional" }, ["__flags.1"] = { "__flags.1", "positional" },
+                      ["__flags.2"] = { "__flags.2", "positional" } }, got)
+    -- Two identical members and one changed: position pairs the second
+    -- identical one with the changed one (objtool has no content-first
+    -- rule; the default pairs the identical ones with each other).
+    local twice = fam("flags-twice", { A, A, Bv })
+    got = pairs_of(twice, fam("flags-twice-patched", { A, { 2, 3 }, A }))
+    assert.are.same({ ["__flags.0"] = { "__flags.0", "positional" }, ["__flags.1"] = { "__flags.1", "positional" },
+                      ["__flags.2"] = { "__flags.2", "positional" } }, got)
   end)
 end)
