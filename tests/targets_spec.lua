@@ -144,6 +144,41 @@ describe("layouts", function()
     assert.are.equal(0, wrong)
   end)
 
+  -- A C file of n static functions of distinct bodies in one .text, built
+  -- with gcc (once: cached), then every name rewritten in .strtab by
+  -- rename(i) (8 bytes for "f_NNNNN\0").
+  local function generated(n, tag, rename)
+    local lines = {}
+    for i = 1, n do
+      lines[i] = ("static __attribute__((used, noinline)) int f_%05d(int x) { return x * %d + %d; }"):format(i, i, 7 * i)
+    end
+    local c = B.write(OUT .. "/generated.c", table.concat(lines, "\n") .. "\n")
+    local o = B.build(OUT, OUT .. "/generated.o", { c }, "gcc -O0 -c -o $OUT " .. cli.quote(c))
+    local f = assert(io.open(o, "rb"))
+    local data = f:read("a")
+    f:close()
+    local out = ("%s/generated-%s.o"):format(OUT, tag)
+    f = assert(io.open(out, "wb"))
+    f:write((data:gsub("f_(%d%d%d%d%d)%z", function(i) return rename(tonumber(i)) end)))
+    f:close()
+    return out
+  end
+
+  it("pairs 20,000 same-named statics of gcc's one .text with themselves, and with a renumbered copy", function()
+    local n = 20000
+    local one = generated(n, "one", function() return "f\0xxxxx\0" end)
+    local renumbered = generated(n, "renumbered", function(i) return ("f.%05d\0"):format(n + 1 - i) end)
+    for _, p in ipairs { one, renumbered } do
+      local r = C.run(one, p)
+      assert.are.same({ n, 0, 0 }, { r.summary.pairs, r.summary.ambiguous, r.summary.positional })
+      local wrong = 0
+      for os, ps, _, evidence in r.result:pairs() do
+        if os.value ~= ps.value or evidence ~= "digest" then wrong = wrong + 1 end
+      end
+      assert.are.equal(0, wrong)
+    end
+  end)
+
   it("reads more than 65,535 sections through SHN_XINDEX", function()
     local n = 70000
     local objs = {}

@@ -163,6 +163,37 @@ FULL_RATIO=$RATIO
 bench 130k "$SMALL_ARGS"
 SMALL_MB=$JSON_MB
 
+# ---- same-named statics ------------------------------------------------------
+
+# 20,000 static functions of distinct bodies in gcc's one .text, every name
+# rewritten in .strtab to f (orig) or to a renumbered f.NNNNN (patched): one
+# tie group of 20,000 x 20,000 that only contents split.
+rename_all() {
+	$LUA -e 'local n, side, d = tonumber(arg[1]), arg[2], io.read("a")
+		io.write((d:gsub("f_(%d%d%d%d%d)%z", function(i)
+			return side == "orig" and "f\0xxxxx\0" or ("f.%05d\0"):format(n + 1 - tonumber(i)) end)))' \
+		"$n" "$1" <"$B/same-named.o" >"$B/same-named-$1.o"
+}
+
+same_named() {
+	n=20000
+	src="$B/same-named.c"
+	if [ ! -f "$B/same-named-orig.o" ] || [ ! -f "$B/same-named-patched.o" ]; then
+		awk -v n=$n 'BEGIN { for (i = 1; i <= n; i++)
+			printf "static __attribute__((used, noinline)) int f_%05d(int x) { return x * %d + %d; }\n", i, i, 7 * i }' \
+			>"$src" || die "cannot write $src"
+		$CC -O0 -c -o "$B/same-named.o" "$src" || die "cannot compile $src"
+		rename_all orig && rename_all patched || die "cannot rename $B/same-named.o"
+	fi
+	echo
+	echo "pair same-named: $n static functions all named f, against a renumbered copy (f.NNNNN)"
+	printf '  %-18s %10s %10s\n' program "cpu s" "peak MB"
+	measure "floor*" "$B/floor-fixed" "$B/same-named-orig.o" "$B/same-named-patched.o" ||
+		die "floor* failed: $(cat "$B/stderr.txt")"
+	klp_row "klp default/json" "$B/same-named-orig.o" "$B/same-named-patched.o" --format json --output "$B/out.json"
+}
+same_named
+
 echo
 head="budget: json within ${CPU_BUDGET}x floor* CPU, peak < $MEM_BUDGET MB"
 if [ -z "$FULL_RATIO" ] || [ -z "$SMALL_MB" ]; then
