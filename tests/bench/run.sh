@@ -169,10 +169,10 @@ SMALL_MB=$JSON_MB
 # rewritten in .strtab to f (orig) or to a renumbered f.NNNNN (patched): one
 # tie group of 20,000 x 20,000 that only contents split.
 rename_all() {
-	$LUA -e 'local n, side, d = tonumber(arg[1]), arg[2], io.read("a")
+	N=$n SIDE=$1 $LUA -e 'local n, side, d = tonumber(os.getenv("N")), os.getenv("SIDE"), io.read("a")
 		io.write((d:gsub("f_(%d%d%d%d%d)%z", function(i)
 			return side == "orig" and "f\0xxxxx\0" or ("f.%05d\0"):format(n + 1 - tonumber(i)) end)))' \
-		"$n" "$1" <"$B/same-named.o" >"$B/same-named-$1.o"
+		<"$B/same-named.o" >"$B/same-named-$1.o"
 }
 
 same_named() {
