@@ -154,3 +154,23 @@ describe("ThinLTO statics of one name in two TUs, linked in another order", func
     end
   end)
 end)
+
+describe("same-named statics used only through ops tables (one section, no FILE symbols, other link order)", function()
+  local o, p = fixtures.pair("ops_tables", "gcc")
+  local ro, rp = refs.read(o), refs.read(p)
+
+  it("pair by the tables that point at them, not by position", function()
+    local twin, evidence = correlate(o, p)
+    for _, table_name in ipairs { "a_ops", "b_ops" } do
+      local a = refs.used(ro, table_name, "wave_read_regs")[1]
+      assert.are.equal(refs.used(rp, table_name, "wave_read_regs")[1], twin[a], table_name)
+      assert.are.equal("use", evidence[a])
+    end
+  end)
+
+  it("without use, position pairs a's with b's", function()
+    local twin = correlate(o, p, C.without("use"))
+    local a = refs.used(ro, "a_ops", "wave_read_regs")[1]
+    assert.are.equal(refs.used(rp, "b_ops", "wave_read_regs")[1], twin[a])
+  end)
+end)
