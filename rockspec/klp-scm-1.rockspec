@@ -33,7 +33,7 @@ build = {
       sources = {
         "src/align.c", "src/analyse.c", "src/changes.c", "src/children.c", "src/compare.c", "src/corr.c", "src/digest.c",
         "src/evidence.c", "src/exclude.c", "src/forbid.c", "src/group.c", "src/index.c", "src/kelf.c",
-        "src/keys.c", "src/layout.c", "src/line.c", "src/pass.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
+        "src/keys.c", "src/layout.c", "src/line.c", "src/pass.c", "src/refine.c", "src/reloc.c", "src/sympos.c", "src/target.c", "src/trace.c",
         "src/use.c",
         "src/decode.c", "src/kinds.c", "src/places.c", "src/listing.c", "src/listref.c", "src/fndiff.c",
         "src/lcore.c", "src/lcorr.c", "src/lelf.c", "src/ljson.c", "src/lnames.c", "src/lpass.c",

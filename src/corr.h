@@ -22,6 +22,9 @@ enum { CORR_ORIG = 0, CORR_PATCHED = 1 };
 
 #define CORR_NONE (-1)
 
+/* A map_tu/map_file entry whose pairs disagree (corr.map_tu). */
+#define CORR_UNIT_CONFLICT UINT32_MAX
+
 /* Per-symbol flags. */
 enum {
 	CS_EXCLUDED = 1u << 0,   /* never correlated */

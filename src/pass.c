@@ -14,10 +14,10 @@
 #include "forbid.h"
 #include "hash.h"
 #include "layout.h"
+#include "refine.h"
 #include "table.h"
 #include "trace.h"
 
-#define UNIT_CONFLICT UINT32_MAX
 /* Groups larger than this (orig x patched) are not compared pairwise: they
  * are split by their contents first (resolve_by_content). */
 #define MAX_REFINE_WORK (1u << 24)
@@ -170,70 +170,14 @@ out:
 	return rc;
 }
 
-/* Whether a symbol is TU-local: LOCAL, or a promoted static (.llvm.). */
-static int tu_local(const corr *c, int side, uint32_t i)
-{
-	return c->side[side].k->symbols[i].bind == STB_LOCAL || (c->side[side].syms[i].flags & CS_TU);
-}
-
-/* Whether refinement r holds between symbol x of side sx and y of side sy
- * (sides may be equal: positional passes compare orig symbols too). */
-static int refine_holds(const corr *c, corr_refine r, int sx, uint32_t x, int sy, uint32_t y)
-{
-	const kelf_symbol *a = &c->side[sx].k->symbols[x], *b = &c->side[sy].k->symbols[y];
-	const corr_sym *ca = &c->side[sx].syms[x], *cb = &c->side[sy].syms[y];
-	switch (r) {
-	case REFINE_SIZE:
-		return a->size != 0 && a->size == b->size;
-	case REFINE_BIND:
-		return a->bind == b->bind;
-	case REFINE_SCOPE:
-		return tu_local(c, sx, x) == tu_local(c, sy, y);
-	case REFINE_LLVM:
-		return (ca->flags & CS_TU) == (cb->flags & CS_TU);
-	case REFINE_FILE:
-		if ((ca->flags & CS_TU) && (cb->flags & CS_TU))
-			return 1;
-		if ((a->file == KELF_NO_FILE) != (b->file == KELF_NO_FILE))
-			return 0;
-		if (a->file == KELF_NO_FILE)
-			return 1;
-		return sx == sy ? a->file == b->file : corr_file_compatible(c, sx, x, y);
-	case REFINE_DIGEST:
-		return (ca->flags & CS_DIGEST) && (cb->flags & CS_DIGEST) && ca->digest == cb->digest;
-	case REFINE_LAYOUT:
-		return sx == sy ? corr_layout_same_gap(c, sx, x, sy, y) : corr_layout_agrees(c, x, y);
-	case REFINE_TU: {
-		if (sx == sy || sx != 0)
-			return 0;
-		uint32_t ua = ca->unit, ub = cb->unit;
-		if (ua == 0 || ub == 0 || !c->map_tu || ua >= c->nunits_orig)
-			return 0;
-		int b_is_tu = ub > c->side[1].k->nfiles;
-		uint32_t want = b_is_tu ? c->map_tu[ua] : c->map_file[ua];
-		return want != 0 && want != UNIT_CONFLICT && want == ub;
-	}
-	default:
-		return 0;
-	}
-}
-
-/* The constraint every pair of a pass must meet: FILE mode and forbidden pairs. */
-static int base_match(const corr *c, const corr_pass *p, uint32_t a, uint32_t b)
-{
-	if (p->file == FILE_COMPATIBLE && !corr_file_compatible(c, 0, a, b))
-		return 0;
-	return !c->nforbidden || !corr_is_forbidden(c, a, b);
-}
-
 /* Whether orig a and patched b match at refinement level `level` (-1: the
  * base constraint only). */
 static int level_match(const corr *c, const corr_pass *p, long level, uint32_t a, uint32_t b)
 {
-	if (!base_match(c, p, a, b))
+	if (!corr_base_match(c, p, a, b))
 		return 0;
 	for (long r = p->cumulative ? 0 : level; r <= level; r++)
-		if (r >= 0 && !refine_holds(c, p->refine[r], 0, a, 1, b))
+		if (r >= 0 && !corr_refine_holds(c, p->refine[r], 0, a, 1, b))
 			return 0;
 	return 1;
 }
@@ -278,18 +222,11 @@ static long pair_greedy(corr *c, const corr_pass *p, const uint32_t *a, size_t n
 	long made = 0;
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)
-			if (c->side[1].syms[b[j]].twin == CORR_NONE && base_match(c, p, a[i], b[j])) {
+			if (c->side[1].syms[b[j]].twin == CORR_NONE && corr_base_match(c, p, a[i], b[j])) {
 				made += corr_pair(c, a[i], b[j], p->rule, EV_FIRST) == 0;
 				break;
 			}
 	return made;
-}
-
-/* Whether symbol y of a side has the contents of orig symbol s (both digested). */
-static int same_content(const corr *c, uint32_t s, int side, uint32_t y)
-{
-	const corr_sym *a = &c->side[0].syms[s], *b = &c->side[side].syms[y];
-	return (a->flags & CS_DIGEST) && (b->flags & CS_DIGEST) && a->digest == b->digest;
 }
 
 /* Whether y (either side) is a positional candidate relative to the orig
@@ -298,12 +235,12 @@ static int same_content(const corr *c, uint32_t s, int side, uint32_t y)
 static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int side, uint32_t y,
 			   const corr_refine *within, size_t nwithin)
 {
-	if (side == 1 && !base_match(c, p, s, y))
+	if (side == 1 && !corr_base_match(c, p, s, y))
 		return 0;
 	for (size_t r = 0; r < nwithin; r++) {
-		int holds = within[r] == REFINE_DIGEST	 ? same_content(c, s, side, y)
-			    : within[r] == REFINE_LAYOUT ? corr_layout_same_gap(c, 0, s, side, y)
-							 : refine_holds(c, within[r], 0, s, side, y);
+		/* A class is one gap on both sides, not just a neighbour in common. */
+		int holds = within[r] == REFINE_LAYOUT ? corr_layout_same_gap(c, 0, s, side, y)
+						       : corr_refine_holds(c, within[r], 0, s, side, y);
 		if (!holds)
 			return 0;
 	}
@@ -313,7 +250,7 @@ static int positional_peer(const corr *c, const corr_pass *p, uint32_t s, int si
 			return 0;
 	}
 	for (size_t r = 0; r < p->nposmatch; r++)
-		if (!refine_holds(c, p->posmatch[r], 0, s, side, y))
+		if (!corr_refine_holds(c, p->posmatch[r], 0, s, side, y))
 			return 0;
 	return 1;
 }
@@ -566,7 +503,7 @@ long corr_run_pass(corr *c, const corr_pass *p)
 	made = 0;
 	for (size_t g = 0, base = 0; g < (size_t)ng; g++) {
 		size_t na = start[2 * g] - base, end = start[2 * g + 1];
-		if (na == 1 && end - base == 2 && base_match(c, p, order[base], order[base + 1]))
+		if (na == 1 && end - base == 2 && corr_base_match(c, p, order[base], order[base + 1]))
 			made += corr_pair(c, order[base], order[base + 1], p->rule, EV_UNIQUE) == 0;
 		base = end;
 	}
@@ -600,7 +537,7 @@ static void learn_units(corr *c, uint32_t a, uint32_t b)
 	if (*slot == 0)
 		*slot = ub;
 	else if (*slot != ub && !c->tu_first_wins)
-		*slot = UNIT_CONFLICT;
+		*slot = CORR_UNIT_CONFLICT;
 }
 
 int corr_pair(corr *c, uint32_t a, uint32_t b, uint16_t rule, corr_evidence ev)
