@@ -119,7 +119,7 @@ end
 local function cache_key(case, toolchain)
   local cc = COMPILER[toolchain] or toolchain
   local cmd = "cd " .. sh_quote(M.dir) .. " && { "
-    .. "find " .. sh_quote(case) .. " -type f -print | LC_ALL=C sort | "
+    .. "find -L " .. sh_quote(case) .. " -type f -print | LC_ALL=C sort | "
     .. "while IFS= read -r f; do printf '%s\\n' \"$f\"; sha256sum < \"$f\"; done; "
     .. "printf 'build.sh\\n'; sha256sum < build.sh; "
     .. "printf 'toolchain %s\\n' " .. sh_quote(toolchain) .. "; "
